@@ -1,0 +1,1 @@
+"""Pure rules of the trade. Imports the standard library only."""

@@ -1,0 +1,65 @@
+"""Promotion categories, the menu and the floor, as the directory and tabs need them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from app.domain.ids import new_uuid7
+
+
+@dataclass(eq=False)
+class PromotionCategory:
+    """A named set of sales rules with a guest-tab limit and a priority.
+
+    The rules themselves arrive with guest tabs; the directory needs the category to
+    file customers and impersonal cards under it.
+    """
+
+    name: str
+    priority: int = 0
+    tab_limit_minor: int | None = None  # None: no limit
+    description: str = ""
+    active: bool = True
+    uuid: str = field(default_factory=new_uuid7)
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class MenuGroup:
+    name: str
+    sort_order: int = 0
+    uuid: str = field(default_factory=new_uuid7)
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class MenuItem:
+    name: str
+    group_id: int
+    price_minor: int
+    tax_rate: Decimal = Decimal("0")  # 0.20 for 20 %
+    discountable: bool = True
+    earns_points: bool = True
+    active: bool = True
+    uuid: str = field(default_factory=new_uuid7)
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class Division:
+    """A hall, bar or terrace."""
+
+    name: str
+    sort_order: int = 0
+    uuid: str = field(default_factory=new_uuid7)
+    id: int | None = None
+
+
+@dataclass(eq=False)
+class DiningTable:
+    division_id: int
+    number: str
+    seats: int = 4
+    uuid: str = field(default_factory=new_uuid7)
+    id: int | None = None

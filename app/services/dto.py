@@ -1,0 +1,121 @@
+"""What services hand back: small frozen records, never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from app.domain.customers import CustomerKind, CustomerStatus
+from app.domain.identifiers import IdentifierKind, IdentifierStatus
+
+
+class DirectoryFilter(StrEnum):
+    ALL = "all"
+    ACTIVE = "active"
+    INACTIVE = "inactive"  # inactive or blocked
+
+
+class DirectorySort(StrEnum):
+    RELEVANCE = "relevance"
+    NAME = "name"
+    CREATED = "created"
+    LAST_VISIT = "last_visit"
+    TOTAL_SPENT = "total_spent"
+    ORDERS = "orders"
+
+
+class MatchKind(StrEnum):
+    """Why a row matched, in rank order: identifier or phone, then prefix, then substring."""
+
+    IDENTIFIER = "identifier"
+    PHONE = "phone"
+    NAME_PREFIX = "name_prefix"
+    SUBSTRING = "substring"
+    BROWSE = "browse"  # empty query: the whole directory
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryQuery:
+    text: str = ""
+    filter: DirectoryFilter = DirectoryFilter.ALL
+    sort: DirectorySort = DirectorySort.RELEVANCE
+    descending: bool = False
+    offset: int = 0
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryRow:
+    id: int
+    uuid: str
+    kind: CustomerKind
+    full_name: str
+    alias: str | None
+    company: str
+    status: CustomerStatus
+    primary_phone: str | None  # E.164
+    primary_email: str | None
+    promotion_category: str | None
+    created_at: datetime
+    last_visit_at: datetime | None
+    total_spent_minor: int
+    order_count: int
+    match: MatchKind
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryPage:
+    rows: tuple[DirectoryRow, ...]
+    offset: int
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierHit:
+    """What a swipe, tap or scan resolves to."""
+
+    identifier_id: int
+    kind: IdentifierKind
+    value: str
+    status: IdentifierStatus
+    expires_at: datetime | None
+    customer_id: int | None  # None: an impersonal card
+    customer_name: str | None
+    customer_status: CustomerStatus | None
+    promotion_category_id: int | None  # the card's own, or else the customer's
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityCounts:
+    """What ties a customer to the books; any of it forbids deleting them."""
+
+    tabs: int = 0
+    visits: int = 0
+    ledger_entries: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.tabs or self.visits or self.ledger_entries)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a use case changed, so each screen refreshes only what it shows."""
+
+    customers: bool = False
+    identifiers: bool = False
+    audit: bool = False
+    catalogue: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFacts:
+    """The self-check's view of a store."""
+
+    path: str
+    schema_revision: str | None
+    head_revision: str
+    customers: int
+    identifiers: int
+    size_bytes: int

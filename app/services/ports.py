@@ -1,0 +1,105 @@
+"""What services need from the store, as protocols. app.store implements them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+from app.domain.audit import AuditEntry
+from app.domain.catalogue import PromotionCategory
+from app.domain.customers import Customer
+from app.domain.identifiers import Identifier, IdentifierKind
+from app.domain.staff import StaffMember
+from app.services.dto import ActivityCounts, DirectoryPage, DirectoryQuery, IdentifierHit
+
+
+class CustomerRepository(Protocol):
+    def add(self, customer: Customer) -> None: ...
+    def get(self, customer_id: int) -> Customer | None: ...
+    def get_by_uuid(self, uuid: str) -> Customer | None: ...
+    def delete(self, customer: Customer) -> None: ...
+    def by_alias(self, alias: str) -> Customer | None:
+        """The customer whose alias folds to the same text, if any."""
+    def by_phone(self, e164: str) -> Sequence[Customer]: ...
+    def by_email(self, normalised: str) -> Sequence[Customer]: ...
+    def name_candidates(self, folded_last_name: str, limit: int) -> Sequence[Customer]:
+        """Customers whose folded full name contains the folded last name (for duplicates)."""
+    def activity(self, customer_id: int) -> ActivityCounts: ...
+    def move_history(self, from_id: int, to_id: int) -> list[int]:
+        """Re-point visits (and later tabs and ledger entries); returns moved visit ids."""
+    def restore_history(self, visit_ids: Sequence[int], to_id: int) -> None: ...
+    def count(self) -> int: ...
+
+
+class IdentifierRepository(Protocol):
+    def add(self, identifier: Identifier) -> None: ...
+    def get(self, identifier_id: int) -> Identifier | None: ...
+    def in_use(self, kind: IdentifierKind, value: str) -> Identifier | None:
+        """The active, lost or blocked identifier with this kind and value."""
+    def lookup(self, kind: IdentifierKind, value: str) -> IdentifierHit | None:
+        """The fast path a device takes: one indexed read, no ORM objects."""
+    def count(self) -> int: ...
+
+
+class DirectoryQueries(Protocol):
+    def search(self, query: DirectoryQuery) -> DirectoryPage: ...
+
+
+class AuditLog(Protocol):
+    def record(self, entry: AuditEntry) -> None: ...
+    def for_entity(self, entity_uuid: str, limit: int = 100) -> Sequence[AuditEntry]: ...
+
+
+class MergeRecord(Protocol):
+    id: int
+    uuid: str
+    survivor_id: int
+    merged_id: int
+    moved: str
+    undone: bool
+
+
+class MergeLog(Protocol):
+    def record(self, survivor_id: int, merged_id: int, actor_name: str, moved: str) -> int: ...
+    def get(self, merge_id: int) -> MergeRecord | None: ...
+    def mark_undone(self, merge_id: int) -> None: ...
+
+
+class Catalogue(Protocol):
+    def promotion_categories(self) -> Sequence[PromotionCategory]: ...
+    def promotion_category(self, category_id: int) -> PromotionCategory | None: ...
+    def add(self, item: object) -> None: ...
+
+
+class StaffDirectory(Protocol):
+    def add(self, member: StaffMember) -> None: ...
+    def by_uuid(self, uuid: str) -> StaffMember | None: ...
+    def all(self) -> Sequence[StaffMember]: ...
+
+
+class UnitOfWork(Protocol):
+    """One short transaction. Leaving the block without commit() rolls back."""
+
+    customers: CustomerRepository
+    identifiers: IdentifierRepository
+    directory: DirectoryQueries
+    audit: AuditLog
+    merges: MergeLog
+    catalogue: Catalogue
+    staff: StaffDirectory
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def flush(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,1 @@
+"""SQLite store: SQLAlchemy tables, Alembic migrations, repositories and the search index."""
