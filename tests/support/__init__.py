@@ -1,0 +1,1 @@
+"""Test doubles for the hardware and services Tabkeeper talks to."""
