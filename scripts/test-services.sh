@@ -74,6 +74,10 @@ start_pcscd() {
         if ! is_root; then
             # pcscd needs root for /run/pcscd; -n so CI without a tty fails fast instead of prompting.
             sudo=(sudo -n)
+            if ! sudo -n true 2>/dev/null; then
+                log "pcscd is not running and starting it needs root (passwordless sudo); smart card tests will not run"
+                return 1
+            fi
         fi
         # setsid: keep pcscd out of make's process group so Ctrl-C during tests
         # does not kill it behind our back; `stop` takes it down.
