@@ -1,0 +1,168 @@
+"""The QApplication, the interactive run loop, and the headless self-check.
+
+The self-check drives the real window the way a person would (wait for the list, type a
+search, open a record), saves a screenshot of each screen and writes a report.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.services.dto import StoreFacts
+from app.ui.main_window import MainWindow
+
+STEP_TIMEOUT_S = 30.0
+
+
+def create_application(argv: Sequence[str]) -> QApplication:
+    """The one QApplication of the process (Qt allows no second)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(list(argv))
+    app.setApplicationName("Tabkeeper")
+    app.setOrganizationName("Tabkeeper")
+    return app
+
+
+def run_interactive(app: QApplication, window: MainWindow) -> int:
+    """Show the window and run until it is closed."""
+    window.show()
+    window.start()
+    return app.exec()
+
+
+def close_application(app: QApplication, window: QWidget) -> None:
+    """Destroy the window and the QApplication while the display is still there."""
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, 0)  # runs the deferred delete
+    app.processEvents()
+    app.shutdown()
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S) -> bool:
+    """Run the event loop until ``predicate`` holds or ``timeout_s`` passes; never hangs."""
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(20)
+    poll.timeout.connect(
+        lambda: loop.quit() if predicate() or time.monotonic() > deadline else None
+    )
+    poll.start()
+    if not predicate():
+        loop.exec()
+    poll.stop()
+    return predicate()
+
+
+@dataclass(slots=True)
+class CheckStep:
+    name: str
+    ok: bool
+    detail: str
+    screenshot: str | None = None
+
+
+@dataclass(slots=True)
+class CheckReport:
+    facts: StoreFacts
+    steps: list[CheckStep] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.steps) and (
+            self.facts.schema_revision == self.facts.head_revision
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "store": asdict(self.facts),
+            "steps": [asdict(step) for step in self.steps],
+        }
+
+    def as_text(self) -> str:
+        facts = self.facts
+        lines = [
+            f"Tabkeeper self-check: {'PASSED' if self.ok else 'FAILED'}",
+            f"Store:            {facts.path}",
+            f"Schema revision:  {facts.schema_revision} (head {facts.head_revision})",
+            f"Customers:        {facts.customers:,}",
+            f"Identifiers:      {facts.identifiers:,}",
+            f"Store size:       {facts.size_bytes:,} bytes",
+            "",
+        ]
+        for step in self.steps:
+            mark = "ok  " if step.ok else "FAIL"
+            lines.append(f"[{mark}] {step.name}: {step.detail}")
+            if step.screenshot:
+                lines.append(f"       screenshot: {step.screenshot}")
+        return "\n".join(lines) + "\n"
+
+
+def _shoot(widget: QWidget, path: Path) -> str | None:
+    QApplication.processEvents()
+    return str(path) if widget.grab().save(str(path)) else None
+
+
+def run_headless_check(
+    window: MainWindow, out_dir: Path, facts: StoreFacts, timeout_s: float = STEP_TIMEOUT_S
+) -> CheckReport:
+    """Screenshot the main screens into ``out_dir`` and write report.json and report.txt."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = CheckReport(facts)
+    directory, model = window.directory, window.directory.model
+    window.resize(1280, 800)
+    window.show()
+    window.start()
+
+    loaded = wait_until(lambda: not model.is_loading() and model.rowCount() > 0, timeout_s)
+    shot = _shoot(window, out_dir / "01-directory.png")
+    report.steps.append(
+        CheckStep("directory lists customers", loaded, f"{model.rowCount()} rows shown", shot)
+    )
+
+    first = model.row_at(0)
+    text = first.full_name.split()[-1][:4] if first is not None else "a"
+    directory.search.setText(text)  # as if typed: the debounce runs the search
+    searched = wait_until(lambda: model.query().text == text and not model.is_loading(), timeout_s)
+    matches = model.rowCount()
+    shot = _shoot(window, out_dir / "02-directory-search.png")
+    report.steps.append(
+        CheckStep(
+            f"search for “{text}”",
+            searched and matches > 0,
+            f"{matches} rows match; status line says “{directory.status.text()}”",
+            shot,
+        )
+    )
+
+    opened = False
+    detail = "no row to open"
+    if matches:
+        directory.select_row(0)
+        directory.edit_selected()
+        opened = wait_until(lambda: directory.dialog is not None, timeout_s)
+        dialog = directory.dialog
+        if dialog is not None:
+            shot = _shoot(dialog, out_dir / "03-customer-dialog.png")
+            detail = f"opened “{dialog.windowTitle()}”"
+            dialog.tabs.setCurrentIndex(1)
+            _shoot(dialog, out_dir / "04-customer-dialog-contacts.png")
+            dialog.reject()
+        else:
+            detail = "the record did not open"
+    report.steps.append(CheckStep("open a customer record", opened, detail, shot))
+
+    (out_dir / "report.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    (out_dir / "report.txt").write_text(report.as_text())
+    return report

@@ -1,0 +1,367 @@
+"""The directory screen: search as you type, filter, sort, and act on one customer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.customers import CustomerStatus
+from app.domain.errors import ValidationError
+from app.domain.staff import Actor, Permission
+from app.services.customer_form import CustomerForm
+from app.services.directory import DirectoryService, Saved
+from app.services.dto import Changes, DirectoryFilter, DirectoryQuery, DirectoryRow
+from app.services.records import CustomerRecord
+from app.ui.customer_dialog import CategoryChoice, CustomerDialog
+from app.ui.directory_model import COLUMN_OF_SORT, Column, DirectoryModel
+from app.ui.formatting import DisplayFormats
+from app.ui.prompts import DialogPrompts, Prompts
+from app.ui.tasks import TaskFailure, TaskRunner
+
+SEARCH_DEBOUNCE_MS = 120
+_FILTERS = (
+    (DirectoryFilter.ALL, "All"),
+    (DirectoryFilter.ACTIVE, "Active"),
+    (DirectoryFilter.INACTIVE, "Inactive"),
+)
+_WIDTHS = {
+    Column.NAME: 220,
+    Column.ALIAS: 110,
+    Column.PHONE: 150,
+    Column.EMAIL: 230,
+    Column.CATEGORY: 100,
+    Column.STATUS: 75,
+    Column.LAST_VISIT: 140,
+    Column.TOTAL_SPENT: 100,
+    Column.ORDERS: 60,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryContext:
+    """What the screen needs, wired by the bootstrap."""
+
+    service: DirectoryService
+    actor: Actor
+    runner: TaskRunner
+    formats: DisplayFormats
+    load_categories: Callable[[], Sequence[CategoryChoice]]
+
+
+class DirectoryWindow(QWidget):
+    """Search box, filter, the table, a status line and the record actions."""
+
+    sig_customers_changed = Signal()  # a save, status change or delete went through
+    sig_dialog_opened = Signal(object)  # CustomerDialog, once it is shown
+    sig_message = Signal(str)  # something to tell the user
+
+    def __init__(
+        self,
+        context: DirectoryContext,
+        prompts: Prompts | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._ctx = context
+        self._prompts = prompts or DialogPrompts(self)
+        self._categories: list[CategoryChoice] = []
+        self.dialog: CustomerDialog | None = None
+
+        service, actor = context.service, context.actor
+        self.model = DirectoryModel(
+            context.runner, lambda query: service.search(actor, query), context.formats, self
+        )
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search by name, @alias, phone, e-mail or card number")
+        self.search.setClearButtonEnabled(True)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self._run_search)
+
+        self.filters = QButtonGroup(self)
+        filter_row = QHBoxLayout()
+        filter_row.setSpacing(0)
+        for number, (_value, label) in enumerate(_FILTERS):
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setChecked(number == 0)
+            self.filters.addButton(button, number)
+            filter_row.addWidget(button)
+        self.filters.idClicked.connect(lambda _id: self._run_search())
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        for column, width in _WIDTHS.items():
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(Column.EMAIL, QHeaderView.ResizeMode.Stretch)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicatorClearable(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # relevance until a click
+        header.sortIndicatorChanged.connect(self._sort_changed)
+        self.table.doubleClicked.connect(lambda _index: self.edit_selected())
+
+        self.status = QLabel("Loading the directory…")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+
+        self.new_button = QPushButton("New…")
+        self.edit_button = QPushButton("Edit…")
+        self.status_button = QPushButton("Deactivate…")
+        self.block_button = QPushButton("Block…")
+        self.delete_button = QPushButton("Delete")
+        self.note_button = QPushButton("Add note…")
+        self.new_button.clicked.connect(self.new_customer)
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.status_button.clicked.connect(self.toggle_active)
+        self.block_button.clicked.connect(self.block_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.note_button.clicked.connect(self.add_note)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addSpacing(12)
+        top.addLayout(filter_row)
+        actions = QHBoxLayout()
+        for button in (
+            self.new_button,
+            self.edit_button,
+            self.note_button,
+            self.status_button,
+            self.block_button,
+            self.delete_button,
+        ):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.status)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+
+        self.model.sig_page_loaded.connect(self._page_loaded)
+        self.model.sig_query_started.connect(lambda: self.status.setText("Searching…"))
+        self.model.sig_failed.connect(self.show_error)
+        self.model.modelReset.connect(self._update_actions)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self._update_actions()
+
+    # --- querying --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the first page and the categories the form offers."""
+        self._run_search()
+        self._ctx.runner.run(self._ctx.load_categories, self._categories_loaded, self._failed)
+
+    def current_query(self) -> DirectoryQuery:
+        chosen = _FILTERS[max(self.filters.checkedId(), 0)][0]
+        return replace(self.model.query(), text=self.search.text().strip(), filter=chosen)
+
+    def _run_search(self) -> None:
+        self._debounce.stop()
+        self.error.hide()
+        self.model.set_query(self.current_query())
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if column < 0:  # the indicator was cleared: back to relevance
+            query = self.model.query()
+            self.model.set_query(replace(query, sort=type(query.sort).RELEVANCE, descending=False))
+            return
+        self.model.sort(column, order)
+        # Columns the store cannot sort by leave the order, and so the indicator, unchanged.
+        shown = COLUMN_OF_SORT.get(self.model.query().sort, -1)
+        if shown != column:
+            header = self.table.horizontalHeader()
+            header.blockSignals(True)
+            header.setSortIndicator(shown, order)
+            header.blockSignals(False)
+
+    def _page_loaded(self, rows: int, has_more: bool) -> None:
+        text = self.model.query().text
+        if rows == 0:
+            self.status.setText(f"No customers match “{text}”" if text else "No customers yet")
+        elif has_more:
+            self.status.setText(f"Showing the first {rows:,} — scroll for more")
+        else:
+            noun = "customer" if rows == 1 else "customers"
+            self.status.setText(f"{rows:,} {noun}" + (f" match “{text}”" if text else ""))
+        self._update_actions()
+
+    def _categories_loaded(self, categories: Sequence[CategoryChoice]) -> None:
+        self._categories = list(categories)
+
+    # --- selection -------------------------------------------------------------------
+
+    def selected_row(self) -> DirectoryRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+
+    def _update_actions(self) -> None:
+        row = self.selected_row()
+        may = self._ctx.actor.may
+        self.new_button.setEnabled(may(Permission.CREATE_CUSTOMER))
+        self.edit_button.setEnabled(row is not None and may(Permission.VIEW_CUSTOMER_RECORD))
+        self.note_button.setEnabled(row is not None and may(Permission.VIEW_CUSTOMER_RECORD))
+        managed = row is not None and may(Permission.MANAGE_STATUS)
+        active = row is not None and row.status is CustomerStatus.ACTIVE
+        self.status_button.setText("Deactivate…" if active or row is None else "Reactivate")
+        self.status_button.setEnabled(managed)
+        self.block_button.setEnabled(managed and row.status is not CustomerStatus.BLOCKED)
+        self.delete_button.setEnabled(row is not None and may(Permission.DELETE_CUSTOMER))
+
+    # --- actions ---------------------------------------------------------------------
+
+    def new_customer(self) -> None:
+        self._open_dialog(None)
+
+    def edit_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        service, actor = self._ctx.service, self._ctx.actor
+        self._ctx.runner.run(
+            lambda: service.open_record(actor, row.id), self._open_dialog, self._failed
+        )
+
+    def _open_dialog(self, record: CustomerRecord | None) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+        dialog = CustomerDialog(self._categories, record, self._ctx.formats, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_submitted.connect(lambda form: self._save(dialog, form))
+        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        self.dialog = dialog
+        dialog.open()
+        self.sig_dialog_opened.emit(dialog)
+
+    def _dialog_closed(self, dialog: CustomerDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    def _save(self, dialog: CustomerDialog, form: CustomerForm) -> None:
+        service, actor, record = self._ctx.service, self._ctx.actor, dialog.record
+
+        def save() -> Saved:
+            if record is None:
+                return service.create(actor, form)
+            return service.edit(actor, record.id, form)
+
+        def refused(failure: TaskFailure) -> None:
+            if isinstance(failure.error, ValidationError):
+                dialog.show_problems(failure.error.problems)
+            else:
+                dialog.show_error(failure.message)
+
+        def saved(result: Saved) -> None:
+            dialog.accept()
+            self.sig_message.emit(f"Saved {result.record.full_name}")
+            self._changed(result.changes)
+
+        self._ctx.runner.run(save, saved, refused)
+
+    def toggle_active(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        if row.status is CustomerStatus.ACTIVE:
+            reason = self._prompts.ask_reason(f"Deactivate {row.full_name}", "Why?")
+            if reason is not None:
+                self._set_status(row, CustomerStatus.INACTIVE, reason)
+        else:
+            self._set_status(row, CustomerStatus.ACTIVE, "")
+
+    def block_selected(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        reason = self._prompts.ask_reason(f"Block {row.full_name}", "Why? The team will see it.")
+        if reason is not None:
+            self._set_status(row, CustomerStatus.BLOCKED, reason)
+
+    def _set_status(self, row: DirectoryRow, status: CustomerStatus, reason: str) -> None:
+        service, actor = self._ctx.service, self._ctx.actor
+        self._ctx.runner.run(
+            lambda: service.set_status(actor, row.id, status, reason),
+            lambda saved: self._done(f"{saved.record.describe()}", saved.changes),
+            self._failed,
+        )
+
+    def delete_selected(self) -> None:
+        row = self.selected_row()
+        if row is None or not self._prompts.confirm(
+            "Delete customer", f"Delete {row.full_name} for good? This cannot be undone."
+        ):
+            return
+        service, actor = self._ctx.service, self._ctx.actor
+        self._ctx.runner.run(
+            lambda: service.delete(actor, row.id),
+            lambda changes: self._done(f"Deleted {row.full_name}", changes),
+            self._failed,
+        )
+
+    def add_note(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        text = self._prompts.ask_note(f"Note about {row.full_name}")
+        if text is None:
+            return
+        service, actor = self._ctx.service, self._ctx.actor
+        self._ctx.runner.run(
+            lambda: service.add_note(actor, row.id, text),
+            lambda saved: self._done(f"Note added to {saved.record.full_name}", saved.changes),
+            self._failed,
+        )
+
+    def _done(self, message: str, changes: Changes) -> None:
+        self.error.hide()
+        self.sig_message.emit(message)
+        self._changed(changes)
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.customers:
+            self.model.refresh()
+            self.sig_customers_changed.emit()
+
+    def _failed(self, failure: TaskFailure) -> None:
+        self.show_error(failure.message)
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self.sig_message.emit(message)
