@@ -42,11 +42,67 @@ class IdentifierStatus(StrEnum):
 
 # Statuses whose value stays reserved: a lost card may be found again and a blocked
 # one must keep being recognised (and refused), so neither value may be handed out.
-IN_USE_STATUSES = frozenset({IdentifierStatus.ACTIVE, IdentifierStatus.LOST, IdentifierStatus.BLOCKED})
+IN_USE_STATUSES = frozenset(
+    {IdentifierStatus.ACTIVE, IdentifierStatus.LOST, IdentifierStatus.BLOCKED}
+)
 
 MAX_VALUE_LENGTH = 128
 _HEX = re.compile(r"^[0-9A-F]+$")
 _PRINTABLE = re.compile(r"^[\x21-\x7E]+$")
+
+
+def luhn_valid(number: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(number)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+# Issuer prefixes of the payment networks (ISO/IEC 7812 IINs), as (low, high, digits).
+_PAYMENT_IIN_RANGES = (
+    (4, 4, 1),  # Visa
+    (51, 55, 2),  # Mastercard
+    (2221, 2720, 4),  # Mastercard 2-series
+    (34, 34, 2),
+    (37, 37, 2),  # American Express
+    (36, 36, 2),
+    (300, 305, 3),
+    (38, 39, 2),  # Diners Club
+    (6011, 6011, 4),
+    (644, 649, 3),
+    (65, 65, 2),  # Discover
+    (62, 62, 2),  # UnionPay
+    (3528, 3589, 4),  # JCB
+    (5018, 5018, 4),
+    (5020, 5020, 4),
+    (5038, 5038, 4),
+    (6304, 6304, 4),
+    (6759, 6763, 4),  # Maestro
+)
+
+
+def looks_like_payment_card(text: str) -> bool:
+    """Whether ``text`` carries a payment card number (PAN), which we never keep.
+
+    True for 13 to 19 Luhn-valid digits with a payment network's prefix, alone or as
+    the account field of magnetic track data (before ``=`` or ``^``).
+    """
+    account = re.split(r"[=^]", text.strip("%;+?B b"), maxsplit=1)[0]
+    account = account.replace(" ", "").replace("-", "")
+    if not (account.isascii() and account.isdigit() and 13 <= len(account) <= 19):
+        return False
+    if not luhn_valid(account):
+        return False
+    return any(low <= int(account[:n]) <= high for low, high, n in _PAYMENT_IIN_RANGES)
+
+
+PAYMENT_CARD_REFUSAL = (
+    "This is a payment card. Payment card numbers are never kept; "
+    "give the guest a loyalty card instead."
+)
 
 
 def normalise_identifier_value(kind: IdentifierKind, raw: str) -> str:
@@ -60,6 +116,8 @@ def normalise_identifier_value(kind: IdentifierKind, raw: str) -> str:
     """
     text = clean(raw)
     label = kind.label
+    if kind is not IdentifierKind.PHONE and looks_like_payment_card(text):
+        raise ValidationError.single("value", f"{label}: {PAYMENT_CARD_REFUSAL}")
     if not text:
         raise ValidationError.single("value", f"{label}: the value is empty.")
     if kind is IdentifierKind.MAGNETIC_CARD:
@@ -74,7 +132,8 @@ def normalise_identifier_value(kind: IdentifierKind, raw: str) -> str:
             )
         if len(value) % 2:
             raise ValidationError.single(
-                "value", f"{label}: '{text[:40]}' has an odd number of hex digits; a UID is whole bytes."
+                "value",
+                f"{label}: '{text[:40]}' has an odd number of hex digits; a UID is whole bytes.",
             )
     elif kind is IdentifierKind.BARCODE_CARD:
         value = text.replace(" ", "").upper()
@@ -92,7 +151,8 @@ def normalise_identifier_value(kind: IdentifierKind, raw: str) -> str:
         )
     if len(value) > MAX_VALUE_LENGTH:
         raise ValidationError.single(
-            "value", f"{label}: the value is {len(value)} characters long; at most {MAX_VALUE_LENGTH}."
+            "value",
+            f"{label}: the value is {len(value)} characters long; at most {MAX_VALUE_LENGTH}.",
         )
     return value
 

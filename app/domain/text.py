@@ -22,9 +22,9 @@ def fold(text: str) -> str:
 
     ``fold("Zoë  O'Brien")`` is ``"zoe o'brien"``.
     """
-    decomposed = unicodedata.normalize("NFKD", clean(text))
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.casefold()
+    return clean(unicodedata.normalize("NFKD", stripped.casefold()))
 
 
 def digits(text: str) -> str:

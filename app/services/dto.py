@@ -119,3 +119,17 @@ class StoreFacts:
     customers: int
     identifiers: int
     size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRecord:
+    """A merge as logged: enough to undo it."""
+
+    id: int
+    uuid: str
+    at: datetime
+    actor_name: str
+    survivor_id: int
+    merged_id: int
+    moved: str  # JSON written by the merge use case
+    undone_at: datetime | None

@@ -11,7 +11,13 @@ from app.domain.catalogue import PromotionCategory
 from app.domain.customers import Customer
 from app.domain.identifiers import Identifier, IdentifierKind
 from app.domain.staff import StaffMember
-from app.services.dto import ActivityCounts, DirectoryPage, DirectoryQuery, IdentifierHit
+from app.services.dto import (
+    ActivityCounts,
+    DirectoryPage,
+    DirectoryQuery,
+    IdentifierHit,
+    MergeRecord,
+)
 
 
 class CustomerRepository(Protocol):
@@ -21,13 +27,13 @@ class CustomerRepository(Protocol):
     def delete(self, customer: Customer) -> None: ...
     def by_alias(self, alias: str) -> Customer | None:
         """The customer whose alias folds to the same text, if any."""
+
     def by_phone(self, e164: str) -> Sequence[Customer]: ...
     def by_email(self, normalised: str) -> Sequence[Customer]: ...
-    def name_candidates(self, folded_last_name: str, limit: int) -> Sequence[Customer]:
-        """Customers whose folded full name contains the folded last name (for duplicates)."""
     def activity(self, customer_id: int) -> ActivityCounts: ...
     def move_history(self, from_id: int, to_id: int) -> list[int]:
         """Re-point visits (and later tabs and ledger entries); returns moved visit ids."""
+
     def restore_history(self, visit_ids: Sequence[int], to_id: int) -> None: ...
     def count(self) -> int: ...
 
@@ -37,8 +43,10 @@ class IdentifierRepository(Protocol):
     def get(self, identifier_id: int) -> Identifier | None: ...
     def in_use(self, kind: IdentifierKind, value: str) -> Identifier | None:
         """The active, lost or blocked identifier with this kind and value."""
+
     def lookup(self, kind: IdentifierKind, value: str) -> IdentifierHit | None:
         """The fast path a device takes: one indexed read, no ORM objects."""
+
     def count(self) -> int: ...
 
 
@@ -49,15 +57,6 @@ class DirectoryQueries(Protocol):
 class AuditLog(Protocol):
     def record(self, entry: AuditEntry) -> None: ...
     def for_entity(self, entity_uuid: str, limit: int = 100) -> Sequence[AuditEntry]: ...
-
-
-class MergeRecord(Protocol):
-    id: int
-    uuid: str
-    survivor_id: int
-    merged_id: int
-    moved: str
-    undone: bool
 
 
 class MergeLog(Protocol):

@@ -7,10 +7,9 @@ Call :func:`map_domain` once per process; it is idempotent.
 from __future__ import annotations
 
 import threading
-
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, event
 from sqlalchemy.orm import Mapper, registry, relationship
 
 from app.domain.audit import AuditEntry
@@ -37,7 +36,7 @@ _lock = threading.Lock()
 _mapped = False
 
 
-def _children(cls: type, order_by: object) -> object:
+def _children(cls: type, order_by: ColumnElement[Any]) -> Any:
     return relationship(cls, cascade="all, delete-orphan", order_by=order_by, lazy="selectin")
 
 
@@ -71,12 +70,13 @@ def map_domain() -> None:
                 "notes": _children(InternalNote, schema.customer_notes.c.created_at),
                 "consents": _children(MarketingConsent, schema.customer_consents.c.recorded_at),
                 "attributes": _children(CustomAttribute, schema.customer_attributes.c.id),
-                # Identifiers are not orphan-deleted: a card leaves a customer by status.
+                # Cards go with a deleted customer, but are never orphan-deleted: a card
+                # changes hands on a merge and leaves a customer by its status.
                 "identifiers": relationship(
                     Identifier,
                     order_by=schema.identifiers.c.id,
                     lazy="selectin",
-                    cascade="save-update, merge",
+                    cascade="save-update, merge, delete",
                 ),
             },
         )

@@ -55,5 +55,3 @@ def enum_column(enum_type: type[StrEnum], length: int = 24) -> Enum:
         length=length,
         validate_strings=True,
     )
-
-

@@ -1,0 +1,209 @@
+"""Merging duplicates into one survivor, and undoing a merge from its log."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from app.domain.audit import AuditAction
+from app.domain.customers import Customer, CustomerStatus, Gender
+from app.domain.errors import ConflictError, NotFoundError, ValidationError
+from app.domain.staff import Actor, Permission
+from app.services.audit import require, write_audit
+from app.services.directory import Clock, utc_clock
+from app.services.dto import Changes
+from app.services.ports import UnitOfWork, UnitOfWorkFactory
+from app.services.records import CustomerRecord, record_of
+
+# Child collections that follow the survivor, keyed for the merge log.
+_COLLECTIONS = (
+    "addresses",
+    "preferences",
+    "restrictions",
+    "notes",
+    "consents",
+    "attributes",
+    "identifiers",
+)
+# Fields the survivor takes from the merged record when its own are empty.
+_FILLABLE = ("title", "company", "business_domain", "contact_person", "promotion_category_id")
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    merge_id: int
+    survivor: CustomerRecord
+    changes: Changes
+
+
+class MergeService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utc_clock) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+
+    def merge(self, actor: Actor, survivor_id: int, merged_id: int) -> MergeResult:
+        """Move identifiers, contacts, notes, history and totals to the survivor."""
+        require(actor, Permission.MERGE_CUSTOMERS)
+        if survivor_id == merged_id:
+            raise ValidationError.single("merged_id", "Pick two different customers to merge.")
+        with self._uow() as uow:
+            survivor, merged = _get(uow, survivor_id), _get(uow, merged_id)
+            for customer in (survivor, merged):
+                if customer.merged_into_id is not None:
+                    raise ConflictError(
+                        f"{customer.full_name} is already merged into another record."
+                    )
+            moved = _move_everything(uow, survivor, merged)
+            now = self._clock()
+            moved["merged_status"] = merged.status.value
+            moved["merged_reason"] = merged.status_reason
+            merged.status = CustomerStatus.INACTIVE
+            merged.status_reason = f"Merged into {survivor.full_name}"[:200]
+            merged.merged_into_id = survivor.id
+            for customer in (survivor, merged):
+                customer.updated_at, customer.updated_by = now, actor.name
+            uow.flush()
+            merge_id = uow.merges.record(survivor_id, merged_id, actor.name, json.dumps(moved))
+            summary = f"Merged {merged.full_name} into {survivor.full_name} (merge #{merge_id})"
+            for customer in (survivor, merged):
+                write_audit(uow, actor, AuditAction.CUSTOMERS_MERGED, customer.uuid, summary, moved)
+            record = record_of(survivor)
+            uow.commit()
+            return MergeResult(
+                merge_id, record, Changes(customers=True, identifiers=True, audit=True)
+            )
+
+    def undo(self, actor: Actor, merge_id: int) -> MergeResult:
+        """Put back everything a merge moved, as its log recorded it."""
+        require(actor, Permission.MERGE_CUSTOMERS)
+        with self._uow() as uow:
+            log = uow.merges.get(merge_id)
+            if log is None:
+                raise NotFoundError(f"Merge #{merge_id} is not in the merge log.")
+            if log.undone_at is not None:
+                raise ConflictError(f"Merge #{merge_id} was already undone.")
+            survivor, merged = _get(uow, log.survivor_id), _get(uow, log.merged_id)
+            moved: dict[str, Any] = json.loads(log.moved)
+            _move_back(uow, survivor, merged, moved)
+            merged.status = CustomerStatus(moved["merged_status"])
+            merged.status_reason = moved["merged_reason"]
+            merged.merged_into_id = None
+            now = self._clock()
+            for customer in (survivor, merged):
+                customer.updated_at, customer.updated_by = now, actor.name
+            uow.merges.mark_undone(merge_id)
+            summary = f"Undid merge #{merge_id}: {merged.full_name} is separate again"
+            for customer in (survivor, merged):
+                write_audit(uow, actor, AuditAction.CUSTOMERS_UNMERGED, customer.uuid, summary)
+            uow.flush()
+            record = record_of(survivor)
+            uow.commit()
+            return MergeResult(
+                merge_id, record, Changes(customers=True, identifiers=True, audit=True)
+            )
+
+
+def _get(uow: UnitOfWork, customer_id: int) -> Customer:
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        raise NotFoundError("That customer no longer exists; refresh the list.")
+    return customer
+
+
+def _move_everything(uow: UnitOfWork, survivor: Customer, merged: Customer) -> dict[str, Any]:
+    assert survivor.id is not None and merged.id is not None
+    moved: dict[str, Any] = {}
+    # Contacts the survivor already has stay behind rather than appear twice.
+    have_phones = {p.e164 for p in survivor.phones}
+    phones = [p for p in merged.phones if p.e164 not in have_phones]
+    have_emails = {e.normalised for e in survivor.emails}
+    emails = [e for e in merged.emails if e.normalised not in have_emails]
+    for name, items in (("phones", phones), ("emails", emails)):
+        for item in items:
+            item.primary = False  # the survivor's own primary contacts stay primary
+        moved[name] = _transfer(getattr(merged, name), getattr(survivor, name), items)
+    for name in _COLLECTIONS:
+        source = getattr(merged, name)
+        moved[name] = _transfer(source, getattr(survivor, name), list(source))
+    moved["visits"] = uow.customers.move_history(merged.id, survivor.id)
+    moved["filled"] = _fill_blanks(survivor, merged)
+    if survivor.alias is None and merged.alias is not None:
+        moved["alias"], merged.alias = merged.alias, None
+        uow.flush()  # free the unique alias before the survivor takes it
+        survivor.alias = moved["alias"]
+    moved["totals"] = {
+        "spent": merged.total_spent_minor,
+        "orders": merged.order_count,
+        "survivor_last_visit": _iso(survivor.last_visit_at),
+    }
+    survivor.total_spent_minor += merged.total_spent_minor
+    survivor.order_count += merged.order_count
+    if merged.last_visit_at and (
+        survivor.last_visit_at is None or merged.last_visit_at > survivor.last_visit_at
+    ):
+        survivor.last_visit_at = merged.last_visit_at
+    return moved
+
+
+def _transfer(source: list[Any], target: list[Any], items: list[Any]) -> list[int]:
+    ids = []
+    for item in items:
+        source.remove(item)
+        target.append(item)
+        ids.append(item.id)
+    return ids
+
+
+def _fill_blanks(survivor: Customer, merged: Customer) -> dict[str, Any]:
+    filled: dict[str, Any] = {}
+    for name in _FILLABLE:
+        if not getattr(survivor, name) and getattr(merged, name):
+            filled[name] = getattr(merged, name)
+            setattr(survivor, name, filled[name])
+    if survivor.date_of_birth is None and merged.date_of_birth is not None:
+        survivor.date_of_birth = merged.date_of_birth
+        filled["date_of_birth"] = merged.date_of_birth.isoformat()
+    if survivor.gender is Gender.UNSPECIFIED and merged.gender is not Gender.UNSPECIFIED:
+        survivor.gender = merged.gender
+        filled["gender"] = merged.gender.value
+    return filled
+
+
+def _move_back(
+    uow: UnitOfWork, survivor: Customer, merged: Customer, moved: dict[str, Any]
+) -> None:
+    assert merged.id is not None
+    for name in ("phones", "emails", *_COLLECTIONS):
+        ids = set(moved.get(name, []))
+        source = getattr(survivor, name)
+        _transfer(source, getattr(merged, name), [i for i in source if i.id in ids])
+    uow.customers.restore_history(moved.get("visits", []), merged.id)
+    for name, value in moved.get("filled", {}).items():
+        restored = date.fromisoformat(value) if name == "date_of_birth" else value
+        current = getattr(survivor, name)
+        if current == restored or (name == "gender" and current.value == value):
+            setattr(survivor, name, Gender.UNSPECIFIED if name == "gender" else _blank(name))
+    if "alias" in moved and survivor.alias == moved["alias"]:
+        survivor.alias = None
+        uow.flush()
+        merged.alias = moved["alias"]
+    for name in ("phones", "emails"):
+        items = getattr(merged, name)
+        if items and not any(item.primary for item in items):
+            items[0].primary = True
+    totals = moved.get("totals", {})
+    survivor.total_spent_minor -= int(totals.get("spent", 0))
+    survivor.order_count -= int(totals.get("orders", 0))
+    if merged.last_visit_at is not None and survivor.last_visit_at == merged.last_visit_at:
+        before = totals.get("survivor_last_visit")
+        survivor.last_visit_at = datetime.fromisoformat(before) if before else None
+
+
+def _blank(name: str) -> Any:
+    return None if name in ("promotion_category_id", "date_of_birth") else ""
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,75 @@
+"""The SQLAlchemy unit of work: one short session, committed or rolled back whole."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.store.merges import SqlMergeLog
+from app.store.repositories import (
+    SqlAuditLog,
+    SqlCatalogue,
+    SqlCustomerRepository,
+    SqlIdentifierRepository,
+    SqlStaffDirectory,
+)
+from app.store.search import SqlDirectoryQueries
+
+
+class SqlUnitOfWork:
+    """Implements :class:`app.services.ports.UnitOfWork` on a fresh session."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._session_factory()
+        self._session = session
+        self.customers = SqlCustomerRepository(session)
+        self.identifiers = SqlIdentifierRepository(session)
+        self.directory = SqlDirectoryQueries(session)
+        self.audit = SqlAuditLog(session)
+        self.merges = SqlMergeLog(session)
+        self.catalogue = SqlCatalogue(session)
+        self.staff = SqlStaffDirectory(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._active()
+        try:
+            session.rollback()  # a no-op after commit(); undoes anything left uncommitted
+        finally:
+            session.close()
+            self._session = None
+
+    def _active(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        return self._session
+
+    def flush(self) -> None:
+        self._active().flush()
+
+    def commit(self) -> None:
+        self._active().commit()
+
+    def rollback(self) -> None:
+        self._active().rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a new unit of work per use case: ``with factory() as uow: ...``."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._session_factory)
