@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,8 +66,18 @@ class Directory:
             return [str(r[0]) for r in rows]
 
 
+def migrated_template(path: Path) -> Path:
+    """An empty store at the head revision, made once and copied by each test."""
+    engine = create_store_engine(StoreLocation(path))
+    upgrade_store(engine)
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
 @contextmanager
-def directory_on_disk(path: Path) -> Iterator[Directory]:
+def directory_on_disk(path: Path, template: Path | None = None) -> Iterator[Directory]:
+    if template is not None:
+        shutil.copyfile(template, path)
     engine = create_store_engine(StoreLocation(path))
     upgrade_store(engine)
     uow = SqlUnitOfWorkFactory(create_session_factory(engine))
