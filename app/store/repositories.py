@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.audit import AuditEntry
@@ -83,6 +83,28 @@ class SqlCustomerRepository:
 
     def count(self) -> int:
         return int(self._session.scalar(select(func.count()).select_from(schema.customers)) or 0)
+
+    def photo(self, customer_id: int) -> tuple[bytes, int, int] | None:
+        p = schema.customer_photos.c
+        row = self._session.execute(
+            select(p.jpeg, p.width, p.height).where(p.customer_id == customer_id)
+        ).one_or_none()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def save_photo(self, customer_id: int, jpeg: bytes, width: int, height: int) -> None:
+        self.remove_photo(customer_id)
+        self._session.execute(
+            insert(schema.customer_photos).values(
+                customer_id=customer_id, jpeg=jpeg, width=width, height=height
+            )
+        )
+
+    def remove_photo(self, customer_id: int) -> None:
+        self._session.execute(
+            delete(schema.customer_photos).where(
+                schema.customer_photos.c.customer_id == customer_id
+            )
+        )
 
 
 class SqlIdentifierRepository:
