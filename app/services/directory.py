@@ -35,6 +35,14 @@ class VenueSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditView:
+    at: datetime
+    actor_name: str
+    action: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
 class Saved:
     record: CustomerRecord
     changes: Changes
@@ -74,6 +82,18 @@ class DirectoryService:
             record = record_of(customer)
             uow.commit()
             return record
+
+    def audit_trail(
+        self, actor: Actor, customer_id: int, limit: int = 200
+    ) -> tuple[AuditView, ...]:
+        """Who did what to this customer's record, newest first."""
+        require(actor, Permission.VIEW_AUDIT_LOG)
+        with self._uow() as uow:
+            customer = _get(uow, customer_id)
+            return tuple(
+                AuditView(e.at, e.actor_name, e.action.value, e.summary)
+                for e in uow.audit.for_entity(customer.uuid, limit)
+            )
 
     def create(self, actor: Actor, form: CustomerForm) -> Saved:
         require(actor, Permission.CREATE_CUSTOMER)

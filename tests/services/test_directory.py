@@ -112,6 +112,13 @@ def test_opening_a_record_is_audited(store: Directory) -> None:
     emily = store.directory.create(MANAGER, EMILY).record
     store.directory.open_record(CASHIER, emily.id)
     assert store.audit_actions()[-1] == "customer.viewed"
+    trail = store.directory.audit_trail(MANAGER, emily.id)
+    assert [(t.actor_name, t.action, t.summary) for t in trail] == [
+        ("Carl Cashier", "customer.viewed", "Opened Emily Roberts"),
+        ("Maria Manager", "customer.created", "Added Emily Roberts"),
+    ]
+    with pytest.raises(PermissionDeniedError):
+        store.directory.audit_trail(CASHIER, emily.id)
 
 
 def test_permissions_are_enforced_by_the_service(store: Directory) -> None:
