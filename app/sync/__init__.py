@@ -1,0 +1,1 @@
+"""Terminal-side sync with head office and its wire protocol (not built yet)."""

@@ -1,0 +1,1 @@
+"""The head-office sync server (not built yet)."""
