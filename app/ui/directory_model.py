@@ -87,12 +87,14 @@ class DirectoryModel(QAbstractTableModel):
         search: SearchFn,
         formats: DisplayFormats,
         parent: QObject | None = None,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         super().__init__(parent)
+        self._page_size = page_size
         self._runner = runner
         self._search = search
         self._formats = formats
-        self._query = DirectoryQuery(limit=PAGE_SIZE)
+        self._query = DirectoryQuery(limit=page_size)
         self._rows: list[DirectoryRow] = []
         self._has_more = False
         self._generation = 0  # bumped per query; answers from older generations are stale
@@ -106,7 +108,7 @@ class DirectoryModel(QAbstractTableModel):
 
     def set_query(self, query: DirectoryQuery) -> None:
         """Run ``query`` from its first page; the current rows stay until it answers."""
-        self._query = replace(query, offset=0, limit=PAGE_SIZE)
+        self._query = replace(query, offset=0, limit=self._page_size)
         self._generation += 1
         self._fetching = True
         self.sig_query_started.emit()

@@ -27,7 +27,7 @@ from app.services.directory import DirectoryService, Saved
 from app.services.dto import Changes, DirectoryFilter, DirectoryQuery, DirectoryRow
 from app.services.records import CustomerRecord
 from app.ui.customer_dialog import CategoryChoice, CustomerDialog
-from app.ui.directory_model import COLUMN_OF_SORT, Column, DirectoryModel
+from app.ui.directory_model import COLUMN_OF_SORT, PAGE_SIZE, Column, DirectoryModel
 from app.ui.formatting import DisplayFormats
 from app.ui.prompts import DialogPrompts, Prompts
 from app.ui.tasks import TaskFailure, TaskRunner
@@ -60,6 +60,7 @@ class DirectoryContext:
     runner: TaskRunner
     formats: DisplayFormats
     load_categories: Callable[[], Sequence[CategoryChoice]]
+    page_size: int = PAGE_SIZE
 
 
 class DirectoryWindow(QWidget):
@@ -83,7 +84,11 @@ class DirectoryWindow(QWidget):
 
         service, actor = context.service, context.actor
         self.model = DirectoryModel(
-            context.runner, lambda query: service.search(actor, query), context.formats, self
+            context.runner,
+            lambda query: service.search(actor, query),
+            context.formats,
+            self,
+            page_size=context.page_size,
         )
 
         self.search = QLineEdit()

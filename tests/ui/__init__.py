@@ -1,0 +1,79 @@
+"""A small real store for the UI tests, wired the way the bootstrap wires it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.domain.catalogue import PromotionCategory
+from app.domain.staff import Actor, Role
+from app.services.customer_form import CustomerForm, EmailEntry, PhoneEntry
+from app.services.directory import DirectoryService, VenueSettings
+from app.services.worker import StoreWorker
+from app.store.database import StoreLocation, create_session_factory, create_store_engine
+from app.store.migrate import upgrade_store
+from app.store.unit_of_work import SqlUnitOfWorkFactory
+from app.ui.directory_window import DirectoryContext
+from app.ui.formatting import DisplayFormats
+from app.ui.tasks import TaskRunner
+
+MANAGER = Actor(
+    staff_uuid="00000000-0000-7000-8000-0000000000aa", name="Mia Manager", role=Role.MANAGER
+)
+
+SURNAMES = ("Smith", "Jones", "Taylor", "Brown", "Wilson")
+
+
+@dataclass
+class UiStore:
+    engine: Engine
+    uow: SqlUnitOfWorkFactory
+    service: DirectoryService
+    worker: StoreWorker
+    gold_id: int
+
+    def context(self, runner: TaskRunner) -> DirectoryContext:
+        return DirectoryContext(
+            service=self.service,
+            actor=MANAGER,
+            runner=runner,
+            formats=DisplayFormats(),
+            load_categories=lambda: [(self.gold_id, "Gold")],
+        )
+
+    def add(self, first: str, last: str, index: int) -> int:
+        form = CustomerForm(
+            first_name=first,
+            last_name=last,
+            phones=(PhoneEntry(f"07911 {100000 + index:06d}"),),
+            emails=(EmailEntry(f"{first.lower()}.{last.lower()}{index}@example.com"),),
+        )
+        return self.service.create(MANAGER, form).record.id
+
+
+@contextmanager
+def ui_store(path: Path, customers: int = 12) -> Iterator[UiStore]:
+    """A migrated store with ``customers`` people across a few surnames; worker shut down after."""
+    engine = create_store_engine(StoreLocation(path))
+    upgrade_store(engine)
+    uow = SqlUnitOfWorkFactory(create_session_factory(engine))
+    with uow() as work:
+        gold = PromotionCategory(name="Gold", priority=10)
+        work.catalogue.add(gold)
+        work.commit()
+        assert gold.id is not None
+        gold_id = gold.id
+    service = DirectoryService(uow, VenueSettings(default_region="GB"))
+    worker = StoreWorker()
+    store = UiStore(engine, uow, service, worker, gold_id)
+    try:
+        for index in range(customers):
+            store.add(f"Guest{index:03d}", SURNAMES[index % len(SURNAMES)], index)
+        yield store
+    finally:
+        worker.shutdown(wait=True)
+        engine.dispose()
