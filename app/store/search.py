@@ -379,3 +379,51 @@ def explain(session: Session, sql: str, params: dict[str, Any]) -> list[str]:
     """EXPLAIN QUERY PLAN lines for ``sql``: for tests and benchmarks."""
     return [str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + sql), params)]
 
+
+# -- bulk loads ---------------------------------------------------------------------------
+# A bulk import may set the index triggers aside, insert, then index the new customers in
+# one pass and put the triggers back, all inside one transaction so the index is never
+# seen out of step with the data.
+
+SEARCH_TABLES = ("customer_search", "customer_name_keys")
+
+
+def suspend_search_triggers(connection: Any) -> list[tuple[str, str]]:
+    """Drop the triggers that keep the search index; returns (name, sql) to restore them.
+
+    ``connection`` is a DB-API (sqlite3) connection inside an open transaction.
+    """
+    rows = connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND (sql LIKE '%customer_search%' OR sql LIKE '%customer_name_keys%') ORDER BY name"
+    ).fetchall()
+    for name, _sql in rows:
+        connection.execute(f'DROP TRIGGER "{name}"')
+    return [(str(name), str(sql)) for name, sql in rows]
+
+
+def restore_search_triggers(connection: Any, saved: Sequence[tuple[str, str]]) -> None:
+    for _name, sql in saved:
+        connection.execute(sql)
+
+
+def index_customers_from(connection: Any, first_id: int) -> None:
+    """(Re)index every customer whose id is ``first_id`` or above, from the source views."""
+    connection.execute("DELETE FROM customer_search WHERE rowid >= ?", (first_id,))
+    connection.execute("DELETE FROM customer_name_keys WHERE customer_id >= ?", (first_id,))
+    connection.execute(
+        "INSERT INTO customer_search(rowid, name, alias, company, phones, emails) "
+        "SELECT id, name, alias, company, phones, emails FROM customer_search_source "
+        "WHERE id >= ? ORDER BY id",
+        (first_id,),
+    )
+    connection.execute(
+        "INSERT OR IGNORE INTO customer_name_keys(key, customer_id) "
+        "SELECT key, customer_id FROM customer_name_key_source WHERE customer_id >= ?",
+        (first_id,),
+    )
+
+
+def optimize_search_index(connection: Any) -> None:
+    """Merge the FTS5 index into one b-tree: faster queries after a bulk load."""
+    connection.execute("INSERT INTO customer_search(customer_search) VALUES ('optimize')")
