@@ -15,7 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.services.dto import StoreFacts
+from app.domain.customers import CustomerKind
+from app.services.dto import DirectoryRow, StoreFacts
 from app.ui.main_window import MainWindow
 
 STEP_TIMEOUT_S = 30.0
@@ -114,6 +115,14 @@ def _shoot(widget: QWidget, path: Path) -> str | None:
     return str(path) if widget.grab().save(str(path)) else None
 
 
+def _first_individual(window: MainWindow) -> DirectoryRow | None:
+    """The first person listed (their record shows more of the form than a company's)."""
+    model = window.directory.model
+    rows = [model.row_at(i) for i in range(model.rowCount())]
+    people = [r for r in rows if r is not None and r.kind is CustomerKind.INDIVIDUAL]
+    return people[0] if people else model.row_at(0)
+
+
 def run_headless_check(
     window: MainWindow, out_dir: Path, facts: StoreFacts, timeout_s: float = STEP_TIMEOUT_S
 ) -> CheckReport:
@@ -131,8 +140,8 @@ def run_headless_check(
         CheckStep("directory lists customers", loaded, f"{model.rowCount()} rows shown", shot)
     )
 
-    first = model.row_at(0)
-    text = first.full_name.split()[-1][:4] if first is not None else "a"
+    person = _first_individual(window)
+    text = person.full_name.split()[-1][:4] if person is not None else "a"
     directory.search.setText(text)  # as if typed: the debounce runs the search
     searched = wait_until(lambda: model.query().text == text and not model.is_loading(), timeout_s)
     matches = model.rowCount()
@@ -147,9 +156,11 @@ def run_headless_check(
     )
 
     opened = False
+    contacts: str | None = None
     detail = "no row to open"
     if matches:
-        directory.select_row(0)
+        found = _first_individual(window)
+        directory.select_row(model.row_of_customer(found.id) or 0 if found else 0)
         directory.edit_selected()
         opened = wait_until(lambda: directory.dialog is not None, timeout_s)
         dialog = directory.dialog
@@ -157,11 +168,13 @@ def run_headless_check(
             shot = _shoot(dialog, out_dir / "03-customer-dialog.png")
             detail = f"opened “{dialog.windowTitle()}”"
             dialog.tabs.setCurrentIndex(1)
-            _shoot(dialog, out_dir / "04-customer-dialog-contacts.png")
+            contacts = _shoot(dialog, out_dir / "04-customer-dialog-contacts.png")
             dialog.reject()
         else:
             detail = "the record did not open"
     report.steps.append(CheckStep("open a customer record", opened, detail, shot))
+    if opened:
+        report.steps.append(CheckStep("contacts tab", contacts is not None, "shown", contacts))
 
     (out_dir / "report.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
     (out_dir / "report.txt").write_text(report.as_text())

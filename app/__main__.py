@@ -1,0 +1,5 @@
+"""Run the terminal: ``python -m app``."""
+
+from app.bootstrap import main
+
+raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""The one place that wires Tabkeeper together: settings, store, worker, services, UI.
+
+Nothing else builds long-lived objects; tests call :func:`open_terminal` with their own
+settings and close what it returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from sqlalchemy import Engine
+
+from app.demo import seed_demo_store
+from app.domain.staff import Actor, Role
+from app.services.directory import DirectoryService, VenueSettings
+from app.services.dto import StoreFacts
+from app.services.worker import StoreWorker
+from app.store.database import StoreLocation, create_session_factory, create_store_engine
+from app.store.migrate import current_revision, head_revision, upgrade_store
+from app.store.unit_of_work import SqlUnitOfWorkFactory
+from app.ui.app import close_application, create_application, run_headless_check, run_interactive
+from app.ui.directory_window import DirectoryContext
+from app.ui.formatting import DisplayFormats
+from app.ui.main_window import MainWindow
+from app.ui.tasks import TaskRunner
+from app.ui.virtual_display import DisplayStartError, VirtualDisplay, display_available
+
+log = logging.getLogger("app")
+
+DEMO_SIGN_IN = "Demo Manager"
+STORE_FILE = "tabkeeper.db"
+
+
+class SignInError(RuntimeError):
+    """The store has no active manager for the terminal to sign in as."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting the terminal reads, with its type and default, declared once."""
+
+    data_dir: Path
+    venue_name: str = "Demo Bistro"
+    locale: str = "en_GB"
+    currency: str = "GBP"
+    default_region: str = "GB"
+    demo_customers: int = 2000  # seeded into an empty store on first run
+    demo_seed: int = 7
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / STORE_FILE
+
+    @property
+    def selfcheck_dir(self) -> Path:
+        return self.data_dir / "selfcheck"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Defaults, overridden by TABKEEPER_* variables (tests and kiosks use these)."""
+        home = env.get("TABKEEPER_HOME") or user_data_dir("Tabkeeper", appauthor=False)
+        defaults = cls(Path(home))
+        return cls(
+            data_dir=Path(home).expanduser(),
+            venue_name=env.get("TABKEEPER_VENUE", defaults.venue_name),
+            locale=env.get("TABKEEPER_LOCALE", defaults.locale),
+            currency=env.get("TABKEEPER_CURRENCY", defaults.currency),
+            default_region=env.get("TABKEEPER_REGION", defaults.default_region),
+            demo_customers=int(env.get("TABKEEPER_DEMO_CUSTOMERS", defaults.demo_customers)),
+        )
+
+
+@dataclass(slots=True)
+class Terminal:
+    """Everything a running terminal holds; ``close()`` releases it in order."""
+
+    settings: Settings
+    location: StoreLocation
+    engine: Engine
+    worker: StoreWorker
+    uow_factory: SqlUnitOfWorkFactory
+    directory: DirectoryService
+    actor: Actor
+    seeded: bool = False
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        """Finish queued work, stop the store thread, close the database."""
+        if self._closed:
+            return
+        self._closed = True
+        self.worker.shutdown(wait=True)
+        self.engine.dispose()
+
+    def promotion_categories(self) -> list[tuple[int, str]]:
+        """(id, name) of the active categories, for the customer form's choice."""
+        with self.uow_factory() as uow:
+            return [
+                (category.id, category.name)
+                for category in uow.catalogue.promotion_categories()
+                if category.active and category.id is not None
+            ]
+
+    def facts(self) -> StoreFacts:
+        return store_facts(self.location, self.engine, self.uow_factory)
+
+
+def open_terminal(settings: Settings) -> Terminal:
+    """Open (creating, upgrading and on first run seeding) the store, and wire the services."""
+    location = StoreLocation(settings.store_path)
+    engine = create_store_engine(location)
+    try:
+        revision = upgrade_store(engine)
+        log.info("Store %s is at schema revision %s", location.path, revision)
+        uow_factory = SqlUnitOfWorkFactory(create_session_factory(engine))
+        seeded = _seed_if_empty(engine, uow_factory, settings)
+        actor = _sign_in(uow_factory)
+    except BaseException:
+        engine.dispose()
+        raise
+    worker = StoreWorker()
+    directory = DirectoryService(uow_factory, VenueSettings(default_region=settings.default_region))
+    return Terminal(settings, location, engine, worker, uow_factory, directory, actor, seeded)
+
+
+def _seed_if_empty(engine: Engine, uow_factory: SqlUnitOfWorkFactory, settings: Settings) -> bool:
+    with uow_factory() as uow:
+        if uow.customers.count() > 0:
+            return False
+    log.info("Empty store: seeding %d demo customers", settings.demo_customers)
+    seed_demo_store(engine, customers=settings.demo_customers, seed=settings.demo_seed)
+    return True
+
+
+def _sign_in(uow_factory: SqlUnitOfWorkFactory) -> Actor:
+    """The demo terminal signs in as the demo manager (PIN sign-in comes with the till)."""
+    with uow_factory() as uow:
+        staff = [member for member in uow.staff.all() if member.active]
+        chosen = next((m for m in staff if m.name == DEMO_SIGN_IN), None) or next(
+            (m for m in staff if m.role is Role.MANAGER), None
+        )
+        if chosen is None:
+            raise SignInError("No active manager in this store to sign in as; add one first.")
+        # Read inside the unit of work: leaving it expires what it loaded.
+        return Actor(staff_uuid=chosen.uuid, name=chosen.name, role=chosen.role)
+
+
+def store_facts(
+    location: StoreLocation, engine: Engine, uow_factory: SqlUnitOfWorkFactory
+) -> StoreFacts:
+    """The self-check's view of a store: where, which schema, how much in it."""
+    with uow_factory() as uow:
+        customers = uow.customers.count()
+        identifiers = uow.identifiers.count()
+    size = sum(
+        path.stat().st_size
+        for path in (location.path, location.path.with_name(location.path.name + "-wal"))
+        if path.exists()
+    )
+    return StoreFacts(
+        path=str(location.path),
+        schema_revision=current_revision(engine),
+        head_revision=head_revision(),
+        customers=customers,
+        identifiers=identifiers,
+        size_bytes=size,
+    )
+
+
+def self_check(settings: Settings) -> StoreFacts:
+    """Open the store as the app would and report on it (no window)."""
+    terminal = open_terminal(settings)
+    try:
+        return terminal.facts()
+    finally:
+        terminal.close()
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="tabkeeper", description="Tabkeeper POS terminal")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="open the store and the main screens, save screenshots and a self-check report",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the terminal; on a machine without a display, run the self-check on Xvfb."""
+    args = _parse(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    check = args.check
+    display: VirtualDisplay | None = None
+    if not display_available(os.environ):
+        check = True
+        print("No display available (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset).")
+        xvfb = shutil.which("Xvfb")
+        if xvfb is not None:
+            try:
+                display = VirtualDisplay.start(xvfb)
+            except DisplayStartError as error:
+                print(f"{error} Falling back to Qt's offscreen platform.")
+        else:
+            print("Xvfb is not installed: using Qt's offscreen platform instead.")
+        if display is not None:
+            os.environ["DISPLAY"] = display.name
+            print(f"Started Xvfb on display {display.name}; running the self-check there.")
+        else:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        return _run(Settings.from_env(), check=check)
+    except SignInError as error:
+        print(error)
+        return 2
+    finally:
+        if display is not None:
+            display.stop()
+            print(f"Stopped Xvfb on {display.name}.")
+
+
+def _run(settings: Settings, *, check: bool) -> int:
+    terminal = open_terminal(settings)
+    app = create_application(sys.argv[:1])
+    try:
+        runner = TaskRunner(terminal.worker)
+        context = DirectoryContext(
+            service=terminal.directory,
+            actor=terminal.actor,
+            runner=runner,
+            formats=DisplayFormats(settings.locale, settings.currency),
+            load_categories=terminal.promotion_categories,
+        )
+        window = MainWindow(
+            context, venue_name=settings.venue_name, store_label=str(terminal.location.path)
+        )
+        if not check:
+            return run_interactive(app, window)
+        report = run_headless_check(window, settings.selfcheck_dir, terminal.facts())
+        print(report.as_text(), end="")
+        print(f"Screenshots and report: {settings.selfcheck_dir}")
+        close_application(app, window)
+        return 0 if report.ok else 1
+    finally:
+        terminal.close()
