@@ -7,6 +7,15 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.services.ports import (
+    AuditLog,
+    Catalogue,
+    CustomerRepository,
+    DirectoryQueries,
+    IdentifierRepository,
+    MergeLog,
+    StaffDirectory,
+)
 from app.store.merges import SqlMergeLog
 from app.store.repositories import (
     SqlAuditLog,
@@ -28,13 +37,13 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         session = self._session_factory()
         self._session = session
-        self.customers = SqlCustomerRepository(session)
-        self.identifiers = SqlIdentifierRepository(session)
-        self.directory = SqlDirectoryQueries(session)
-        self.audit = SqlAuditLog(session)
-        self.merges = SqlMergeLog(session)
-        self.catalogue = SqlCatalogue(session)
-        self.staff = SqlStaffDirectory(session)
+        self.customers: CustomerRepository = SqlCustomerRepository(session)
+        self.identifiers: IdentifierRepository = SqlIdentifierRepository(session)
+        self.directory: DirectoryQueries = SqlDirectoryQueries(session)
+        self.audit: AuditLog = SqlAuditLog(session)
+        self.merges: MergeLog = SqlMergeLog(session)
+        self.catalogue: Catalogue = SqlCatalogue(session)
+        self.staff: StaffDirectory = SqlStaffDirectory(session)
         return self
 
     def __exit__(
