@@ -40,9 +40,10 @@ class Column(IntEnum):
     EMAIL = 3
     CATEGORY = 4
     STATUS = 5
-    LAST_VISIT = 6
-    TOTAL_SPENT = 7
-    ORDERS = 8
+    CREATED = 6
+    LAST_VISIT = 7
+    TOTAL_SPENT = 8
+    ORDERS = 9
 
 
 HEADERS = {
@@ -52,6 +53,7 @@ HEADERS = {
     Column.EMAIL: "E-mail",
     Column.CATEGORY: "Category",
     Column.STATUS: "Status",
+    Column.CREATED: "Created",
     Column.LAST_VISIT: "Last visit",
     Column.TOTAL_SPENT: "Total spent",
     Column.ORDERS: "Orders",
@@ -60,6 +62,7 @@ HEADERS = {
 # Columns the store can sort by; the others keep the current order when clicked.
 SORTS = {
     Column.NAME: DirectorySort.NAME,
+    Column.CREATED: DirectorySort.CREATED,
     Column.LAST_VISIT: DirectorySort.LAST_VISIT,
     Column.TOTAL_SPENT: DirectorySort.TOTAL_SPENT,
     Column.ORDERS: DirectorySort.ORDERS,
@@ -241,6 +244,8 @@ class DirectoryModel(QAbstractTableModel):
                 return row.promotion_category or ""
             case Column.STATUS:
                 return row.status.value.capitalize()
+            case Column.CREATED:
+                return self._formats.local_date(row.created_at)
             case Column.LAST_VISIT:
                 return self._formats.local_time(row.last_visit_at)
             case Column.TOTAL_SPENT:

@@ -45,6 +45,7 @@ _WIDTHS = {
     Column.EMAIL: 230,
     Column.CATEGORY: 100,
     Column.STATUS: 75,
+    Column.CREATED: 100,
     Column.LAST_VISIT: 140,
     Column.TOTAL_SPENT: 100,
     Column.ORDERS: 60,

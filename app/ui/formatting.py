@@ -32,6 +32,14 @@ class DisplayFormats:
             moment = moment.replace(tzinfo=UTC)
         return format_datetime(moment.astimezone(), "d MMM yyyy, HH:mm", locale=self.locale)
 
+    def local_date(self, moment: datetime | None) -> str:
+        """The local calendar day of a UTC moment, e.g. ``3 Mar 2024``."""
+        if moment is None:
+            return ""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return format_datetime(moment.astimezone(), "d MMM yyyy", locale=self.locale)
+
     @staticmethod
     def phone(e164: str | None) -> str:
         return display_phone(e164) if e164 else ""

@@ -185,3 +185,21 @@ def test_deleting_removes_the_row(qtbot: QtBot, window: DirectoryWindow) -> None
         window.delete_selected()
     settle(qtbot, window)
     assert window.model.row_of_customer(row.id) is None
+
+
+def test_the_created_column_shows_the_local_date_and_sorts_in_sql(
+    qtbot: QtBot, window: DirectoryWindow
+) -> None:
+    model = window.model
+    assert model.headerData(Column.CREATED, Qt.Orientation.Horizontal) == "Created"
+    shown = model.index(0, Column.CREATED).data()
+    row = model.row_at(0)
+    assert row is not None and shown == window._ctx.formats.local_date(row.created_at)
+    header = window.table.horizontalHeader()
+    with qtbot.waitSignal(model.sig_page_loaded, timeout=5000):
+        header.setSortIndicator(Column.CREATED, Qt.SortOrder.DescendingOrder)
+    query = model.query()
+    assert (query.sort, query.descending) == (DirectorySort.CREATED, True)
+    assert header.sortIndicatorSection() == Column.CREATED
+    created = [r.created_at for r in (model.row_at(i) for i in range(model.rowCount())) if r]
+    assert created == sorted(created, reverse=True)
