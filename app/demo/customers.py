@@ -195,7 +195,7 @@ class Venue:
     staff: list[str]
 
 
-CARDS_PER_CUSTOMER = 8  # identifier ids and serials reserved per customer
+CARDS_PER_CUSTOMER = 16  # identifier ids and serials reserved per customer (at most 10 used)
 
 
 @dataclass(frozen=True)
