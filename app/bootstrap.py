@@ -22,12 +22,16 @@ from app.demo import seed_demo_store
 from app.domain.staff import Actor, Role
 from app.services.directory import DirectoryService, VenueSettings
 from app.services.dto import StoreFacts
+from app.services.duplicates import DuplicateFinder
+from app.services.identifiers import IdentifierService
+from app.services.merge import MergeService
+from app.services.photos import PhotoService
 from app.services.worker import StoreWorker
 from app.store.database import StoreLocation, create_session_factory, create_store_engine
 from app.store.migrate import current_revision, head_revision, upgrade_store
 from app.store.unit_of_work import SqlUnitOfWorkFactory
 from app.ui.app import close_application, create_application, run_headless_check, run_interactive
-from app.ui.directory_window import DirectoryContext
+from app.ui.directory_context import DirectoryContext
 from app.ui.formatting import DisplayFormats
 from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
@@ -88,6 +92,10 @@ class Terminal:
     worker: StoreWorker
     uow_factory: SqlUnitOfWorkFactory
     directory: DirectoryService
+    identifiers: IdentifierService
+    duplicates: DuplicateFinder
+    merges: MergeService
+    photos: PhotoService
     actor: Actor
     seeded: bool = False
     _closed: bool = field(default=False, repr=False)
@@ -127,8 +135,21 @@ def open_terminal(settings: Settings) -> Terminal:
         engine.dispose()
         raise
     worker = StoreWorker()
-    directory = DirectoryService(uow_factory, VenueSettings(default_region=settings.default_region))
-    return Terminal(settings, location, engine, worker, uow_factory, directory, actor, seeded)
+    venue = VenueSettings(default_region=settings.default_region)
+    return Terminal(
+        settings=settings,
+        location=location,
+        engine=engine,
+        worker=worker,
+        uow_factory=uow_factory,
+        directory=DirectoryService(uow_factory, venue),
+        identifiers=IdentifierService(uow_factory, venue),
+        duplicates=DuplicateFinder(uow_factory),
+        merges=MergeService(uow_factory),
+        photos=PhotoService(uow_factory),
+        actor=actor,
+        seeded=seeded,
+    )
 
 
 def _seed_if_empty(engine: Engine, uow_factory: SqlUnitOfWorkFactory, settings: Settings) -> bool:
@@ -239,6 +260,10 @@ def _run(settings: Settings, *, check: bool) -> int:
             runner=runner,
             formats=DisplayFormats(settings.locale, settings.currency),
             load_categories=terminal.promotion_categories,
+            identifiers=terminal.identifiers,
+            duplicates=terminal.duplicates,
+            merges=terminal.merges,
+            photos=terminal.photos,
         )
         window = MainWindow(
             context, venue_name=settings.venue_name, store_label=str(terminal.location.path)

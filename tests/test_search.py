@@ -411,3 +411,20 @@ def test_a_stored_customer_is_found_by_phone_digits_alias_and_card(
         by_card = search(session, card).rows
         assert (by_card[0].id, by_card[0].match) == (customer_id, MatchKind.IDENTIFIER)
         session.rollback()
+
+
+@pytest.mark.parametrize("query", ["oak", "o", "07700"])
+def test_broad_matches_walk_the_sort_index(
+    session: Session, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    from app.store import search as search_module
+
+    monkeypatch.setattr(search_module, "SORT_GATHER_CAP", 2)  # every query counts as broad
+    spent = {"Oak Dana": 500, "Oakes Bo": 9000, "Cy Oakley": 100, "Al Oaken": 7000}
+    for n, (name, amount) in enumerate(spent.items()):
+        add(session, name, last=name.split()[1], spent=amount, phones=[f"+4477009000{n:02d}"])
+    add(session, "Zed Brown", last="Brown", spent=99999, status=CustomerStatus.INACTIVE)
+    got = names(session, query, sort=DirectorySort.TOTAL_SPENT, descending=True)
+    assert got == sorted(spent, key=spent.__getitem__, reverse=True)
+    active = names(session, query, sort=DirectorySort.NAME, filter=DirectoryFilter.ACTIVE, limit=2)
+    assert active == ["Al Oaken", "Cy Oakley"]

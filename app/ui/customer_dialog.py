@@ -32,6 +32,7 @@ from app.domain.customers import CustomerKind, Gender, SignupSource, compose_ful
 from app.domain.errors import FieldProblem
 from app.services.customer_form import CustomerForm
 from app.services.records import CustomerRecord
+from app.ui.cards_tab import CardsTab
 from app.ui.consent_panel import ConsentPanel
 from app.ui.formatting import DisplayFormats
 from app.ui.list_editor import (
@@ -48,6 +49,9 @@ from app.ui.list_editor import (
     enum_combo,
     select_data,
 )
+from app.ui.notes_tab import NotesTab
+from app.ui.photo_box import PhotoBox
+from app.ui.record_context import RecordContext
 
 CategoryChoice = tuple[int, str]  # (promotion category id, name)
 
@@ -76,12 +80,18 @@ _TAB_OF = {
     "attributes": 3,
 }
 _TAB_TITLES = ("Details", "Contacts", "Preferences && allergies", "Consents && more")
+CARDS_TAB, NOTES_TAB = 4, 5  # live tabs: they act at once, not on Save
 
 
 class CustomerDialog(QDialog):
-    """The customer form; ``record`` None means a new customer."""
+    """The customer form; ``record`` None means a new customer.
+
+    With a ``context``, the Cards and Notes & history tabs and the photo act on a saved
+    record at once through their own use cases; without one they only show the record.
+    """
 
     sig_submitted = Signal(object)  # CustomerForm, when the user presses Save
+    sig_changed = Signal(object)  # Changes made by the live tabs or the photo
 
     def __init__(
         self,
@@ -89,6 +99,8 @@ class CustomerDialog(QDialog):
         record: CustomerRecord | None = None,
         formats: DisplayFormats | None = None,
         parent: QWidget | None = None,
+        *,
+        context: RecordContext | None = None,
     ) -> None:
         super().__init__(parent)
         self.record = record
@@ -132,6 +144,13 @@ class CustomerDialog(QDialog):
             ),
             _TAB_TITLES[3],
         )
+        self.cards = CardsTab(context, record)
+        self.tabs.addTab(self.cards, "Cards")
+        self.notes = NotesTab(context, record)
+        self.tabs.addTab(self.notes, "Notes && history")
+        self.photo = PhotoBox(context, record)
+        for live in (self.cards, self.notes, self.photo):
+            live.sig_changed.connect(self.sig_changed)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -141,8 +160,13 @@ class CustomerDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        header = QHBoxLayout()
         if record is not None:
-            layout.addWidget(self._summary(record))
+            header.addWidget(self._summary(record), 1, Qt.AlignmentFlag.AlignTop)
+        else:
+            header.addStretch(1)
+        header.addWidget(self.photo)
+        layout.addLayout(header)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
@@ -152,6 +176,8 @@ class CustomerDialog(QDialog):
         if record is None:
             self.phones.add_row()  # a new customer nearly always comes with a phone
         self.first_name.setFocus()
+        self.photo.load()
+        self.notes.load_history()
 
     # --- building --------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -21,16 +21,17 @@ from PySide6.QtWidgets import (
 
 from app.domain.customers import CustomerStatus
 from app.domain.errors import ValidationError
-from app.domain.staff import Actor, Permission
+from app.domain.staff import Permission
 from app.services.customer_form import CustomerForm
-from app.services.directory import DirectoryService, Saved
+from app.services.directory import Saved
 from app.services.dto import Changes, DirectoryFilter, DirectoryQuery, DirectoryRow
 from app.services.records import CustomerRecord
 from app.ui.customer_dialog import CategoryChoice, CustomerDialog
-from app.ui.directory_model import COLUMN_OF_SORT, PAGE_SIZE, Column, DirectoryModel
-from app.ui.formatting import DisplayFormats
+from app.ui.directory_context import DirectoryContext
+from app.ui.directory_model import COLUMN_OF_SORT, Column, DirectoryModel
+from app.ui.duplicates_dialog import DuplicatesDialog
 from app.ui.prompts import DialogPrompts, Prompts
-from app.ui.tasks import TaskFailure, TaskRunner
+from app.ui.tasks import TaskFailure
 
 SEARCH_DEBOUNCE_MS = 120
 _FILTERS = (
@@ -52,23 +53,12 @@ _WIDTHS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class DirectoryContext:
-    """What the screen needs, wired by the bootstrap."""
-
-    service: DirectoryService
-    actor: Actor
-    runner: TaskRunner
-    formats: DisplayFormats
-    load_categories: Callable[[], Sequence[CategoryChoice]]
-    page_size: int = PAGE_SIZE
-
-
 class DirectoryWindow(QWidget):
     """Search box, filter, the table, a status line and the record actions."""
 
     sig_customers_changed = Signal()  # a save, status change or delete went through
     sig_dialog_opened = Signal(object)  # CustomerDialog, once it is shown
+    sig_duplicates_opened = Signal(object)  # DuplicatesDialog, once it is shown
     sig_message = Signal(str)  # something to tell the user
 
     def __init__(
@@ -82,6 +72,7 @@ class DirectoryWindow(QWidget):
         self._prompts = prompts or DialogPrompts(self)
         self._categories: list[CategoryChoice] = []
         self.dialog: CustomerDialog | None = None
+        self.duplicates: DuplicatesDialog | None = None
 
         service, actor = context.service, context.actor
         self.model = DirectoryModel(
@@ -147,12 +138,15 @@ class DirectoryWindow(QWidget):
         self.block_button = QPushButton("Block…")
         self.delete_button = QPushButton("Delete")
         self.note_button = QPushButton("Add note…")
+        self.duplicates_button = QPushButton("Duplicates…")
+        self.duplicates_button.setToolTip("Customers who may be the selected one entered twice")
         self.new_button.clicked.connect(self.new_customer)
         self.edit_button.clicked.connect(self.edit_selected)
         self.status_button.clicked.connect(self.toggle_active)
         self.block_button.clicked.connect(self.block_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.note_button.clicked.connect(self.add_note)
+        self.duplicates_button.clicked.connect(self.find_duplicates)
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -163,6 +157,7 @@ class DirectoryWindow(QWidget):
             self.new_button,
             self.edit_button,
             self.note_button,
+            self.duplicates_button,
             self.status_button,
             self.block_button,
             self.delete_button,
@@ -249,6 +244,7 @@ class DirectoryWindow(QWidget):
         self.status_button.setEnabled(managed)
         self.block_button.setEnabled(managed and row.status is not CustomerStatus.BLOCKED)
         self.delete_button.setEnabled(row is not None and may(Permission.DELETE_CUSTOMER))
+        self.duplicates_button.setEnabled(row is not None and may(Permission.MERGE_CUSTOMERS))
 
     # --- actions ---------------------------------------------------------------------
 
@@ -267,9 +263,11 @@ class DirectoryWindow(QWidget):
     def _open_dialog(self, record: CustomerRecord | None) -> None:
         if self.dialog is not None:
             self.dialog.close()
-        dialog = CustomerDialog(self._categories, record, self._ctx.formats, self)
+        live = self._ctx.record_context(self._prompts)
+        dialog = CustomerDialog(self._categories, record, self._ctx.formats, self, context=live)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.sig_submitted.connect(lambda form: self._save(dialog, form))
+        dialog.sig_changed.connect(self._changed)
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.dialog = dialog
         dialog.open()
@@ -353,6 +351,26 @@ class DirectoryWindow(QWidget):
             lambda saved: self._done(f"Note added to {saved.record.full_name}", saved.changes),
             self._failed,
         )
+
+    def find_duplicates(self) -> None:
+        """Show likely duplicates of the selected customer, who survives any merge."""
+        row = self.selected_row()
+        if row is None:
+            return
+        if self.duplicates is not None:
+            self.duplicates.close()
+        dialog = DuplicatesDialog(self._ctx.merge_tools(self._prompts), row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_changed.connect(self._changed)
+        dialog.finished.connect(lambda _result: self._duplicates_closed(dialog))
+        self.duplicates = dialog
+        dialog.open()
+        dialog.load()
+        self.sig_duplicates_opened.emit(dialog)
+
+    def _duplicates_closed(self, dialog: DuplicatesDialog) -> None:
+        if self.duplicates is dialog:
+            self.duplicates = None
 
     def _done(self, message: str, changes: Changes) -> None:
         self.error.hide()

@@ -7,17 +7,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from app.domain.catalogue import PromotionCategory
 from app.domain.staff import Actor, Role
 from app.services.customer_form import CustomerForm, EmailEntry, PhoneEntry
 from app.services.directory import DirectoryService, VenueSettings
+from app.services.duplicates import DuplicateFinder
+from app.services.identifiers import IdentifierService
+from app.services.merge import MergeService
+from app.services.photos import PhotoService
 from app.services.worker import StoreWorker
 from app.store.database import StoreLocation, create_session_factory, create_store_engine
 from app.store.migrate import upgrade_store
 from app.store.unit_of_work import SqlUnitOfWorkFactory
-from app.ui.directory_window import DirectoryContext
+from app.ui.directory_context import DirectoryContext
 from app.ui.formatting import DisplayFormats
 from app.ui.tasks import TaskRunner
 
@@ -25,6 +31,7 @@ MANAGER = Actor(
     staff_uuid="00000000-0000-7000-8000-0000000000aa", name="Mia Manager", role=Role.MANAGER
 )
 
+VENUE = VenueSettings(default_region="GB")
 SURNAMES = ("Smith", "Jones", "Taylor", "Brown", "Wilson")
 
 
@@ -43,6 +50,10 @@ class UiStore:
             runner=runner,
             formats=DisplayFormats(),
             load_categories=lambda: [(self.gold_id, "Gold")],
+            identifiers=IdentifierService(self.uow, VENUE),
+            duplicates=DuplicateFinder(self.uow),
+            merges=MergeService(self.uow),
+            photos=PhotoService(self.uow),
         )
 
     def add(self, first: str, last: str, index: int) -> int:
@@ -67,7 +78,7 @@ def ui_store(path: Path, customers: int = 12) -> Iterator[UiStore]:
         work.commit()
         assert gold.id is not None
         gold_id = gold.id
-    service = DirectoryService(uow, VenueSettings(default_region="GB"))
+    service = DirectoryService(uow, VENUE)
     worker = StoreWorker()
     store = UiStore(engine, uow, service, worker, gold_id)
     try:
@@ -77,3 +88,13 @@ def ui_store(path: Path, customers: int = 12) -> Iterator[UiStore]:
     finally:
         worker.shutdown(wait=True)
         engine.dispose()
+
+
+def retire(qtbot: QtBot, screen: QWidget, runner: TaskRunner) -> None:
+    """Close ``screen`` and let its store tasks answer before the store's worker shuts down.
+
+    Fixtures call this in teardown: a closed view asks for no more pages, and no answer
+    arrives after the store it came from is gone.
+    """
+    screen.close()
+    qtbot.waitUntil(lambda: runner.pending() == 0, timeout=5000)

@@ -23,7 +23,7 @@ from app.services.dto import DirectoryQuery
 from app.ui.customer_dialog import CustomerDialog
 from app.ui.directory_window import DirectoryWindow
 from app.ui.tasks import TaskRunner
-from tests.ui import MANAGER, UiStore, ui_store
+from tests.ui import MANAGER, UiStore, retire, ui_store
 
 FULL_FORM = CustomerForm(
     first_name="Ada",
@@ -51,14 +51,16 @@ def store(tmp_path: Path) -> Iterator[UiStore]:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, store: UiStore) -> DirectoryWindow:
-    screen = DirectoryWindow(store.context(TaskRunner(store.worker)))
+def window(qtbot: QtBot, store: UiStore) -> Iterator[DirectoryWindow]:
+    runner = TaskRunner(store.worker)
+    screen = DirectoryWindow(store.context(runner))
     qtbot.addWidget(screen)
     screen.show()
     with qtbot.waitSignal(screen.model.sig_page_loaded, timeout=5000):
         screen.start()
     qtbot.waitUntil(lambda: screen._ctx.runner.pending() == 0)
-    return screen
+    yield screen
+    retire(qtbot, screen, runner)
 
 
 def open_new(qtbot: QtBot, window: DirectoryWindow) -> CustomerDialog:

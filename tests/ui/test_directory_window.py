@@ -15,7 +15,7 @@ from app.services.dto import DirectoryFilter, DirectorySort
 from app.ui.directory_model import Column
 from app.ui.directory_window import DirectoryWindow
 from app.ui.tasks import TaskRunner
-from tests.ui import MANAGER, UiStore, ui_store
+from tests.ui import MANAGER, UiStore, retire, ui_store
 
 PAGE = 5
 
@@ -34,6 +34,12 @@ class AnsweringPrompts:
     def ask_note(self, title: str) -> str | None:
         return self.note
 
+    def ask_text(self, title: str, label: str) -> str | None:
+        return self.reason
+
+    def choose_image(self, title: str) -> Path | None:
+        return None
+
     def confirm(self, title: str, question: str) -> bool:
         return self.confirmed
 
@@ -50,7 +56,7 @@ def prompts() -> AnsweringPrompts:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, store: UiStore, prompts: AnsweringPrompts) -> DirectoryWindow:
+def window(qtbot: QtBot, store: UiStore, prompts: AnsweringPrompts) -> Iterator[DirectoryWindow]:
     runner = TaskRunner(store.worker)
     context = replace(store.context(runner), page_size=PAGE)
     screen = DirectoryWindow(context, prompts)
@@ -59,7 +65,8 @@ def window(qtbot: QtBot, store: UiStore, prompts: AnsweringPrompts) -> Directory
     screen.show()
     with qtbot.waitSignal(screen.model.sig_page_loaded, timeout=5000):
         screen.start()
-    return screen
+    yield screen
+    retire(qtbot, screen, runner)
 
 
 def names(screen: DirectoryWindow) -> list[str]:
