@@ -133,3 +133,34 @@ class MergeRecord:
     merged_id: int
     moved: str  # JSON written by the merge use case
     undone_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    kind: str  # allergy, intolerance, diet
+    name: str
+    severity: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCard:
+    """What the till shows the moment a regular is recognised."""
+
+    customer_id: int
+    full_name: str
+    alias: str | None
+    status: CustomerStatus
+    status_reason: str
+    promotion_category: str | None
+    has_photo: bool
+    restrictions: tuple[Restriction, ...]
+    last_visit_at: datetime | None
+    total_spent_minor: int
+    order_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCard:
+    id: int
+    name: str
+    tab_limit_minor: int | None

@@ -13,6 +13,8 @@ from app.domain.identifiers import Identifier, IdentifierKind
 from app.domain.staff import StaffMember
 from app.services.dto import (
     ActivityCounts,
+    CategoryCard,
+    CustomerCard,
     DirectoryPage,
     DirectoryQuery,
     IdentifierHit,
@@ -57,6 +59,14 @@ class DirectoryQueries(Protocol):
     def search(self, query: DirectoryQuery) -> DirectoryPage: ...
 
 
+class IdentificationQueries(Protocol):
+    """Fast reads for the moment of identification: a few indexed rows, no ORM graph."""
+
+    def customer_card(self, customer_id: int) -> CustomerCard | None: ...
+    def cards_by_phone(self, e164: str) -> list[CustomerCard]: ...
+    def category(self, category_id: int) -> CategoryCard | None: ...
+
+
 class AuditLog(Protocol):
     def record(self, entry: AuditEntry) -> None: ...
     def for_entity(self, entity_uuid: str, limit: int = 100) -> Sequence[AuditEntry]: ...
@@ -86,6 +96,7 @@ class UnitOfWork(Protocol):
     customers: CustomerRepository
     identifiers: IdentifierRepository
     directory: DirectoryQueries
+    identification: IdentificationQueries
     audit: AuditLog
     merges: MergeLog
     catalogue: Catalogue

@@ -12,10 +12,12 @@ from app.services.ports import (
     Catalogue,
     CustomerRepository,
     DirectoryQueries,
+    IdentificationQueries,
     IdentifierRepository,
     MergeLog,
     StaffDirectory,
 )
+from app.store.identification import SqlIdentificationQueries
 from app.store.merges import SqlMergeLog
 from app.store.repositories import (
     SqlAuditLog,
@@ -40,6 +42,7 @@ class SqlUnitOfWork:
         self.customers: CustomerRepository = SqlCustomerRepository(session)
         self.identifiers: IdentifierRepository = SqlIdentifierRepository(session)
         self.directory: DirectoryQueries = SqlDirectoryQueries(session)
+        self.identification: IdentificationQueries = SqlIdentificationQueries(session)
         self.audit: AuditLog = SqlAuditLog(session)
         self.merges: MergeLog = SqlMergeLog(session)
         self.catalogue: Catalogue = SqlCatalogue(session)

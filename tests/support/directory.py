@@ -15,6 +15,7 @@ from app.domain.catalogue import PromotionCategory
 from app.domain.staff import Actor, Role
 from app.services.directory import DirectoryService, VenueSettings
 from app.services.duplicates import DuplicateFinder
+from app.services.identification import IdentificationService
 from app.services.identifiers import IdentifierService
 from app.services.merge import MergeService
 from app.store import schema
@@ -49,6 +50,7 @@ class Directory:
     identifiers: IdentifierService
     merges: MergeService
     duplicates: DuplicateFinder
+    identification: IdentificationService
     gold_id: int
 
     def count(self, table: str) -> int:
@@ -98,6 +100,7 @@ def directory_on_disk(path: Path, template: Path | None = None) -> Iterator[Dire
             identifiers=IdentifierService(uow, venue, clock),
             merges=MergeService(uow, clock),
             duplicates=DuplicateFinder(uow),
+            identification=IdentificationService(uow, venue, clock),
             gold_id=gold_id,
         )
     finally:
