@@ -114,7 +114,9 @@ def _digits(text: str, count: int, what: str) -> list[int]:
     return [int(text[i : i + 2]) for i in range(0, count, 2)]
 
 
-def _number(value: str) -> tuple[str | None, CallerPrivacy]:
+def classify_number(value: str) -> tuple[str | None, CallerPrivacy]:
+    """A number field: empty, a marker (P, O, A, PRIVATE, OUT OF AREA, UNAVAILABLE), or digits
+    with + * # -. Anything else raises DeviceParseError."""
     if not value:
         return None, CallerPrivacy.NOT_SENT
     marker = _NUMBER_MARKERS.get(value.upper())
@@ -125,7 +127,8 @@ def _number(value: str) -> tuple[str | None, CallerPrivacy]:
     return value, CallerPrivacy.PRESENTED
 
 
-def _name(value: str) -> tuple[str | None, CallerPrivacy]:
+def classify_name(value: str) -> tuple[str | None, CallerPrivacy]:
+    """A name field: empty, a single-letter marker (P, O, A), or text with no control codes."""
     if not value:
         return None, CallerPrivacy.NOT_SENT
     if value in _NAME_MARKERS:
@@ -164,11 +167,11 @@ class _Block:
             hour, minute = _digits(value, 4, "TIME (HHMM)")
             self.time = (make_stamp(1, 1, hour, minute).hour, minute)
         elif tag == "NMBR":
-            self.number, self.privacy = _number(value)
+            self.number, self.privacy = classify_number(value)
         elif tag == "NAME":
-            self.name, self.name_privacy = _name(value)
+            self.name, self.name_privacy = classify_name(value)
         elif tag == "DDN_NMBR":
-            self.ddn = _number(value)[0]
+            self.ddn = classify_number(value)[0]
         elif _CONTROL.search(value):  # MESG
             raise DeviceParseError("Caller-ID MESG holds control characters", _preview(value))
         else:
@@ -321,7 +324,7 @@ def _stamp_from(raw: bytes) -> CallStamp:
 def _sdmf(body: bytes) -> CallerId:
     if len(body) < 8:
         raise DeviceParseError(f"SDMF body is {len(body)} bytes; the date and time alone take 8")
-    number, privacy = _number(body[8:].decode("latin-1"))
+    number, privacy = classify_number(body[8:].decode("latin-1"))
     return CallerId(number, None, privacy, when=_stamp_from(body[:8]))
 
 
@@ -353,11 +356,11 @@ def _mdmf(body: bytes) -> CallerId:
                 )
             values[kind] = reason
         # other parameters (call qualifier, redirection, ...) are skipped by design
-    number, privacy = _number(values.get(_PARAM_NUMBER, ""))
-    name, name_privacy = _name(values.get(_PARAM_NAME, ""))
+    number, privacy = classify_number(values.get(_PARAM_NUMBER, ""))
+    name, name_privacy = classify_name(values.get(_PARAM_NAME, ""))
     if number is None and _PARAM_NUMBER_ABSENT in values:
         privacy = _NAME_MARKERS[values[_PARAM_NUMBER_ABSENT]]
     if name is None and _PARAM_NAME_ABSENT in values:
         name_privacy = _NAME_MARKERS[values[_PARAM_NAME_ABSENT]]
-    ddn = _number(values.get(_PARAM_DDN, ""))[0]
+    ddn = classify_number(values.get(_PARAM_DDN, ""))[0]
     return CallerId(number, name, privacy, name_privacy, when, None, ddn)
