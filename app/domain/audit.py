@@ -23,6 +23,8 @@ class AuditAction(StrEnum):
     IDENTIFIER_STATUS_CHANGED = "identifier.status_changed"
     IDENTIFIER_REISSUED = "identifier.reissued"
     DIRECTORY_EXPORTED = "directory.exported"
+    DEVICE_CONFIGURED = "device.configured"
+    DEVICE_REMOVED = "device.removed"
 
 
 @dataclass(eq=False)

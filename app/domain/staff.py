@@ -24,6 +24,7 @@ class Permission(StrEnum):
     MERGE_CUSTOMERS = "merge_customers"
     MANAGE_IDENTIFIERS = "manage_identifiers"
     VIEW_AUDIT_LOG = "view_audit_log"
+    CONFIGURE_DEVICES = "configure_devices"
 
 
 _FRONT_OF_HOUSE = frozenset(

@@ -20,6 +20,7 @@ _DENIED = {
     Permission.MERGE_CUSTOMERS: "merge customers",
     Permission.MANAGE_IDENTIFIERS: "issue, block or re-issue cards",
     Permission.VIEW_AUDIT_LOG: "read the audit log",
+    Permission.CONFIGURE_DEVICES: "set up card readers, scanners or caller ID",
 }
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -164,3 +165,15 @@ class CategoryCard:
     id: int
     name: str
     tab_limit_minor: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    """A device on this terminal: a name people recognise, a driver, and its settings."""
+
+    name: str  # "Bar card reader"
+    driver: str  # an id from app.devices.drivers, e.g. "serial-magstripe"
+    settings: Mapping[str, object] = field(default_factory=dict)
+    enabled: bool = True
+    id: int | None = None
+    uuid: str | None = None

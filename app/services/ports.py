@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -15,6 +16,7 @@ from app.services.dto import (
     ActivityCounts,
     CategoryCard,
     CustomerCard,
+    DeviceConfig,
     DirectoryPage,
     DirectoryQuery,
     IdentifierHit,
@@ -67,6 +69,21 @@ class IdentificationQueries(Protocol):
     def category(self, category_id: int) -> CategoryCard | None: ...
 
 
+class DeviceConfigs(Protocol):
+    def all(self) -> list[DeviceConfig]: ...
+    def get(self, device_id: int) -> DeviceConfig | None: ...
+    def by_name(self, name: str) -> DeviceConfig | None: ...
+    def save(self, config: DeviceConfig, at: datetime, by: str) -> int: ...
+    def remove(self, device_id: int) -> None: ...
+
+
+class DeviceDrivers(Protocol):
+    """What the device layer knows of its drivers, for checking a configuration."""
+
+    def check(self, driver: str, settings: Mapping[str, object]) -> dict[str, object]:
+        """The settings completed with defaults, or ValidationError naming each problem."""
+
+
 class AuditLog(Protocol):
     def record(self, entry: AuditEntry) -> None: ...
     def for_entity(self, entity_uuid: str, limit: int = 100) -> Sequence[AuditEntry]: ...
@@ -97,6 +114,7 @@ class UnitOfWork(Protocol):
     identifiers: IdentifierRepository
     directory: DirectoryQueries
     identification: IdentificationQueries
+    devices: DeviceConfigs
     audit: AuditLog
     merges: MergeLog
     catalogue: Catalogue

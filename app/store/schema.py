@@ -334,3 +334,17 @@ dining_tables = Table(
     Column("number", String(16), nullable=False),
     Column("seats", Integer, nullable=False, server_default="4"),
 )
+
+# Devices plugged into this terminal; the store is the terminal's own, so no terminal id.
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _uuid(),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("driver", String(40), nullable=False),
+    Column("settings", Text, nullable=False),  # JSON object, checked by the driver
+    Column("enabled", Boolean, nullable=False, server_default=text("1")),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(80), nullable=False, server_default=""),
+)

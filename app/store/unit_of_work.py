@@ -11,12 +11,14 @@ from app.services.ports import (
     AuditLog,
     Catalogue,
     CustomerRepository,
+    DeviceConfigs,
     DirectoryQueries,
     IdentificationQueries,
     IdentifierRepository,
     MergeLog,
     StaffDirectory,
 )
+from app.store.devices import SqlDeviceConfigs
 from app.store.identification import SqlIdentificationQueries
 from app.store.merges import SqlMergeLog
 from app.store.repositories import (
@@ -43,6 +45,7 @@ class SqlUnitOfWork:
         self.identifiers: IdentifierRepository = SqlIdentifierRepository(session)
         self.directory: DirectoryQueries = SqlDirectoryQueries(session)
         self.identification: IdentificationQueries = SqlIdentificationQueries(session)
+        self.devices: DeviceConfigs = SqlDeviceConfigs(session)
         self.audit: AuditLog = SqlAuditLog(session)
         self.merges: MergeLog = SqlMergeLog(session)
         self.catalogue: Catalogue = SqlCatalogue(session)
