@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from os import PathLike
 
 _PTY_LINE = re.compile(r"PTY is (\S+)")
 
@@ -26,13 +27,29 @@ class SerialPair:
 
 
 @contextmanager
-def serial_pair(socat: str | None = None, timeout: float = 5.0) -> Iterator[SerialPair]:
-    """Yield the device paths of two linked ptys; both go away on exit."""
+def serial_pair(
+    socat: str | None = None,
+    timeout: float = 5.0,
+    *,
+    link_a: str | PathLike[str] | None = None,
+    link_b: str | PathLike[str] | None = None,
+) -> Iterator[SerialPair]:
+    """Yield the device paths of two linked ptys; both go away on exit.
+
+    ``link_a``/``link_b`` name a symlink socat creates to that end (and removes on
+    exit); the pair then reports the link instead of /dev/pts/N. A fixed link is
+    how a test unplugs a device (leave the block) and plugs a new one in at the same
+    path (open another pair with the same link).
+    """
     socat = socat or shutil.which("socat")
     if socat is None:
         raise FileNotFoundError("socat is not installed")
+    ends = [
+        "pty,raw,echo=0" + (f",link={link}" if link is not None else "")
+        for link in (link_a, link_b)
+    ]
     proc = subprocess.Popen(
-        [socat, "-d", "-d", "pty,raw,echo=0", "pty,raw,echo=0"],
+        [socat, "-d", "-d", *ends],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -67,7 +84,10 @@ def serial_pair(socat: str | None = None, timeout: float = 5.0) -> Iterator[Seri
                 paths.append(match.group(1))
             if "starting data transfer loop" in line and len(paths) == 2:
                 break
-        yield SerialPair(paths[0], paths[1])
+        yield SerialPair(
+            str(link_a) if link_a is not None else paths[0],
+            str(link_b) if link_b is not None else paths[1],
+        )
     finally:
         proc.terminate()
         try:
