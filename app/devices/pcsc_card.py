@@ -176,8 +176,10 @@ def _check_not_payment(atr: Atr, transmit: Transmit) -> None:
     if atr.storage_card is not None:
         return  # memory cards cannot hold a payment application
     for name in (PPSE, PSE):
-        answer = exchange(transmit, _select_by_name(name))
-        if answer.ok or answer.sw1 == 0x61:
+        # The bare status word: 61 XX is not followed by GET RESPONSE, so the payment
+        # directory's contents are never fetched.
+        _data, sw1, sw2 = transmit(_select_by_name(name))
+        if (sw1, sw2) == (0x90, 0x00) or sw1 == 0x61:
             raise _refuse_payment_card(f"it answers {name.decode()}")
 
 

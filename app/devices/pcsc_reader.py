@@ -338,7 +338,8 @@ class PcscReaderWatcher:
             self._reject(name, refused.reason)
         except _TransmitError as failed:
             if _code(failed.hresult) not in _CARD_GONE:
-                self._reject(name, f"The card stopped answering: {failed}. Present it again.")
+                reason = self._error(failed.hresult)
+                self._reject(name, f"The card stopped answering ({reason}); present it again.")
         else:
             self._emit(
                 IdentificationEvent(
