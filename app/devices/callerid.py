@@ -94,12 +94,23 @@ class CallerId:
     ddn_number: str | None = None  # the dialable directory number (DDN_NMBR / MDMF 0x03)
 
 
-def make_stamp(month: int, day: int, hour: int, minute: int, second: int = 0) -> CallStamp:
-    """A CallStamp, or DeviceParseError if any part is out of range (29 Feb allowed)."""
-    if not 1 <= month <= 12 or not 1 <= day <= monthrange(2000, month)[1]:
+_DAYS_IN_MONTH = (0, *(monthrange(2000, month)[1] for month in range(1, 13)))  # a leap year
+
+
+def _check_date(month: int, day: int) -> None:
+    if not (1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month]):
         raise DeviceParseError(f"Caller-ID date {month:02d}/{day:02d} is not a calendar date")
+
+
+def _check_time(hour: int, minute: int, second: int = 0) -> None:
     if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
         raise DeviceParseError(f"Caller-ID time {hour:02d}:{minute:02d} is not a time of day")
+
+
+def make_stamp(month: int, day: int, hour: int, minute: int, second: int = 0) -> CallStamp:
+    """A CallStamp, or DeviceParseError if any part is out of range (29 Feb allowed)."""
+    _check_date(month, day)
+    _check_time(hour, minute, second)
     return CallStamp(month, day, hour, minute, second)
 
 
@@ -107,11 +118,11 @@ def _preview(text: str | bytes) -> str:
     return repr(text[:40])
 
 
-def _digits(text: str, count: int, what: str) -> list[int]:
-    """``text`` as ``count // 2`` two-digit numbers."""
+def _pairs(text: str, count: int, what: str) -> tuple[int, int]:
+    """The first two of ``text``'s two-digit numbers; ``text`` must be ``count`` digits."""
     if len(text) != count or not text.isascii() or not text.isdigit():
         raise DeviceParseError(f"Caller-ID {what} should be {count} digits, got {text!r}")
-    return [int(text[i : i + 2]) for i in range(0, count, 2)]
+    return int(text[:2]), int(text[2:4])
 
 
 def classify_number(value: str) -> tuple[str | None, CallerPrivacy]:
@@ -161,11 +172,13 @@ class _Block:
 
     def set(self, tag: str, value: str) -> None:
         if tag == "DATE":
-            month, day = _digits(value, 4, "DATE (MMDD)")
-            self.date = (make_stamp(month, day, 0, 0).month, day)
+            date = _pairs(value, 4, "DATE (MMDD)")
+            _check_date(*date)
+            self.date = date
         elif tag == "TIME":
-            hour, minute = _digits(value, 4, "TIME (HHMM)")
-            self.time = (make_stamp(1, 1, hour, minute).hour, minute)
+            time = _pairs(value, 4, "TIME (HHMM)")
+            _check_time(*time)
+            self.time = time
         elif tag == "NMBR":
             self.number, self.privacy = classify_number(value)
         elif tag == "NAME":
@@ -215,7 +228,8 @@ class CallerIdAssembler:
     def feed(self, line: str) -> CallerId | None:
         """Take one line (line endings optional); return a CallerId if it completes one."""
         text = line.strip(" \t\r\n")
-        if not text or text.upper().startswith("RING") or text.upper() in _RESULT_CODES:
+        upper = text.upper()
+        if not text or upper.startswith("RING") or upper in _RESULT_CODES:
             self._ignoring = False
             return self.flush()
         match = _TAG_LINE.fullmatch(text)
@@ -317,8 +331,9 @@ def parse_raw_message(data: bytes) -> CallerId:
 
 
 def _stamp_from(raw: bytes) -> CallStamp:
-    month, day, hour, minute = _digits(raw.decode("latin-1"), 8, "date/time (MMDDHHMM)")
-    return make_stamp(month, day, hour, minute)
+    text = raw.decode("latin-1")
+    month, day = _pairs(text, 8, "date/time (MMDDHHMM)")
+    return make_stamp(month, day, int(text[4:6]), int(text[6:8]))
 
 
 def _sdmf(body: bytes) -> CallerId:
