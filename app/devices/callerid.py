@@ -154,6 +154,7 @@ def classify_name(value: str) -> tuple[str | None, CallerPrivacy]:
 _TAG_LINE = re.compile(r"([A-Za-z_]+)[ \t]*=[ \t]*(.*)")
 _RESULT_CODES = frozenset({"OK", "ERROR", "NO CARRIER", "BUSY", "NO ANSWER", "NO DIALTONE"})
 _TAGS = frozenset({"DATE", "TIME", "NMBR", "NAME", "MESG", "DDN_NMBR"})
+_NUMBER_AND_NAME = frozenset({"NMBR", "NAME"})
 
 
 @dataclass(slots=True)
@@ -251,7 +252,7 @@ class CallerIdAssembler:
             block = self._block
             block.set(tag, value)  # checks the value before storing any of it
         self._block = block
-        if self._early and {"NMBR", "NAME"} <= block.seen:
+        if self._early and block.seen >= _NUMBER_AND_NAME:
             self._ignoring = True
             return self.flush()
         return emitted
