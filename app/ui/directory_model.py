@@ -25,7 +25,7 @@ from PySide6.QtGui import QBrush, QColor
 from app.domain.customers import CustomerStatus
 from app.services.dto import DirectoryPage, DirectoryQuery, DirectoryRow, DirectorySort
 from app.ui.formatting import DisplayFormats
-from app.ui.tasks import TaskFailure, TaskRunner
+from app.ui.tasks import TaskFailure, TaskRunner, while_alive
 
 PAGE_SIZE = 100
 
@@ -135,10 +135,10 @@ class DirectoryModel(QAbstractTableModel):
 
     def _request(self, query: DirectoryQuery, generation: int, *, replace_rows: bool) -> None:
         search = self._search
-        self._runner.run(
+        self._runner.run(  # answers for a model deleted meanwhile (screen closed) are dropped
             lambda: search(query),
-            lambda page: self._on_page(page, generation, replace_rows),
-            lambda failure: self._on_failed(failure, generation),
+            while_alive(self, lambda page: self._on_page(page, generation, replace_rows)),
+            while_alive(self, lambda failure: self._on_failed(failure, generation)),
         )
 
     def _on_page(self, page: DirectoryPage, generation: int, replace_rows: bool) -> None:

@@ -13,12 +13,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from app.domain.errors import DomainError
 from app.services.worker import StoreWorker
 
 T = TypeVar("T")
+V = TypeVar("V")
 log = logging.getLogger(__name__)
 
 
@@ -109,3 +111,13 @@ class TaskRunner(QObject):
             self.sig_task_finished.emit(ticket)
             if not self._pending:
                 self.sig_busy_changed.emit(False)
+
+
+def while_alive(owner: QObject, callback: Callable[[V], None]) -> Callable[[V], None]:
+    """``callback``, skipped when ``owner`` was deleted (a dialog closed) before the answer."""
+
+    def call(value: V) -> None:
+        if shiboken6.isValid(owner):
+            callback(value)
+
+    return call

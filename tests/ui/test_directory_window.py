@@ -62,6 +62,7 @@ def window(qtbot: QtBot, store: UiStore, prompts: AnsweringPrompts) -> Iterator[
     screen = DirectoryWindow(context, prompts)
     qtbot.addWidget(screen)
     screen.resize(1200, 600)
+    screen.table.setFixedHeight(110)  # room for about three rows: the view asks for no more
     screen.show()
     with qtbot.waitSignal(screen.model.sig_page_loaded, timeout=5000):
         screen.start()
