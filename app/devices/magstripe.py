@@ -79,7 +79,16 @@ _BRANDS = (
     (6304, 6304, 4, "Maestro"),
     (6759, 6763, 4, "Maestro"),
 )
+# Every 4-digit issuer prefix of those networks, for a lookup instead of a scan.
+_BRAND_BY_PREFIX = {
+    f"{prefix:04d}": brand
+    for low, high, length, brand in _BRANDS
+    for start in range(low, high + 1)
+    for prefix in range(start * 10 ** (4 - length), (start + 1) * 10 ** (4 - length))
+}
 MASK = "*"
+_ACCOUNT_END = re.compile(r"[=^]")  # as app.domain.identifiers.looks_like_payment_card
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # digit doubled, digits summed
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,10 +165,7 @@ def mask_pan(pan_digits: str) -> str:
 
 def card_brand(pan_digits: str) -> str:
     """The payment network a PAN belongs to, by its issuer prefix."""
-    for low, high, length, brand in _BRANDS:
-        if pan_digits[:length].isdigit() and low <= int(pan_digits[:length]) <= high:
-            return brand
-    return "Payment card"
+    return _BRAND_BY_PREFIX.get(pan_digits[:4], "Payment card")
 
 
 def parse_swipe(raw: bytes | str, *, hmac_key: bytes | None = None) -> Swipe:
@@ -185,7 +191,7 @@ def parse_swipe(raw: bytes | str, *, hmac_key: bytes | None = None) -> Swipe:
         )
         stripped = tuple(Track(track.number, "", track.readable) for track in tracks)
         return Swipe(tracks=stripped, payment_card=payment)
-    if any(track.readable and looks_like_payment_card(track.data) for track in tracks):
+    if any(_carries_pan(track) for track in tracks):
         # A bank card whose tracks are damaged: refuse it rather than keep its number.
         raise DeviceParseError(PAYMENT_CARD_REFUSAL, _preview(text))
     return Swipe(tracks=tracks, loyalty_value=_loyalty_value(tracks))
@@ -302,7 +308,7 @@ def _financial_data(tracks: tuple[Track, ...]) -> _Financial | None:
 
 def _account(pan: str, rest: str) -> list[_Financial]:
     """The account data when ``pan`` and what follows its separator are a bank card's."""
-    if not (13 <= len(pan) <= 19 and looks_like_payment_card(pan)):
+    if not (pan.isascii() and pan.isdigit() and _pan_like(pan)):
         return []
     expiry, service_code = rest[:4], rest[4:7]
     if not (expiry.isdigit() and service_code.isdigit() and len(service_code) == 3):
@@ -311,6 +317,32 @@ def _account(pan: str, rest: str) -> list[_Financial]:
     if not 1 <= month <= 12:
         return []
     return [_Financial(pan=pan, expiry=CardExpiry(year=2000 + int(expiry[:2]), month=month))]
+
+
+def _carries_pan(track: Track) -> bool:
+    """Whether a track's account field looks like a PAN: after track 1's format code, or
+    after track 3's two-digit format code (ISO 4909) or at its start."""
+    if not track.readable:
+        return False
+    if track.number == 1:
+        return _pan_like(track.data[1:])
+    return _pan_like(track.data) or (track.number == 3 and _pan_like(track.data[2:]))
+
+
+def _pan_like(text: str) -> bool:
+    """``looks_like_payment_card``, after a quick Luhn test on the same account field: most
+    text fails it, and the domain's check is the slow part of a swipe."""
+    account = _ACCOUNT_END.split(text.strip("%;+?B b"), maxsplit=1)[0]
+    account = account.replace(" ", "").replace("-", "")
+    if not (account.isascii() and account.isdigit() and 13 <= len(account) <= 19):
+        return False
+    reverse = account[::-1]
+    doubled = reverse[1::2].translate(_LUHN_DOUBLED)
+    if (sum(map(int, reverse[::2])) + sum(map(int, doubled))) % 10:
+        return False
+    if account[:4] not in _BRAND_BY_PREFIX:
+        return False
+    return looks_like_payment_card(text)
 
 
 def _loyalty_value(tracks: tuple[Track, ...]) -> str:
@@ -342,18 +374,19 @@ def _describe(char: str) -> str:
 def _preview(text: str, limit: int = 48) -> str:
     """The swipe's shape for the device log: sentinels and separators kept, every letter
     shown as A and every digit as 9, so no card number or name survives."""
-    shape = []
-    for char in text[:limit]:
-        if char in "%;+?^=":
-            shape.append(char)
-        elif char == "\r":
-            shape.append("\\r")
-        elif char == "\n":
-            shape.append("\\n")
-        elif char.isdigit():
-            shape.append("9")
-        elif char.isalpha():
-            shape.append("A")
-        else:
-            shape.append(".")
-    return "".join(shape) + ("…" if len(text) > limit else "")
+    shape = _NON_LATIN_1.sub(".", text[:limit].translate(_SHAPES))
+    return shape + ("…" if len(text) > limit else "")
+
+
+def _shape(char: str) -> str:
+    if char in "%;+?^=":
+        return char
+    if char in _LINE_BREAKS:
+        return repr(char)[1:-1]
+    if char.isdigit():
+        return "9"
+    return "A" if char.isalpha() else "."
+
+
+_SHAPES = {code: _shape(chr(code)) for code in range(256)}
+_NON_LATIN_1 = re.compile(r"[^\x00-\xff]")
