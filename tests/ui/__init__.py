@@ -98,3 +98,29 @@ def retire(qtbot: QtBot, screen: QWidget, runner: TaskRunner) -> None:
     """
     screen.close()
     qtbot.waitUntil(lambda: runner.pending() == 0, timeout=5000)
+
+
+class AnsweringPrompts:
+    """Answers the screen's questions without modal dialogs."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = "Moved away"
+        self.note: str | None = "Likes the corner table"
+        self.text: str | None = "ABCD1234"
+        self.image: Path | None = None
+        self.confirmed = True
+
+    def ask_reason(self, title: str, label: str) -> str | None:
+        return self.reason
+
+    def ask_note(self, title: str) -> str | None:
+        return self.note
+
+    def ask_text(self, title: str, label: str) -> str | None:
+        return self.text
+
+    def choose_image(self, title: str) -> Path | None:
+        return self.image
+
+    def confirm(self, title: str, question: str) -> bool:
+        return self.confirmed

@@ -15,33 +15,9 @@ from app.services.dto import DirectoryFilter, DirectorySort
 from app.ui.directory_model import Column
 from app.ui.directory_window import DirectoryWindow
 from app.ui.tasks import TaskRunner
-from tests.ui import MANAGER, UiStore, retire, ui_store
+from tests.ui import MANAGER, AnsweringPrompts, UiStore, retire, ui_store
 
 PAGE = 5
-
-
-class AnsweringPrompts:
-    """Answers the screen's questions without modal dialogs."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = "Moved away"
-        self.note: str | None = "Likes the corner table"
-        self.confirmed = True
-
-    def ask_reason(self, title: str, label: str) -> str | None:
-        return self.reason
-
-    def ask_note(self, title: str) -> str | None:
-        return self.note
-
-    def ask_text(self, title: str, label: str) -> str | None:
-        return self.reason
-
-    def choose_image(self, title: str) -> Path | None:
-        return None
-
-    def confirm(self, title: str, question: str) -> bool:
-        return self.confirmed
 
 
 @pytest.fixture
