@@ -282,9 +282,9 @@ class PcscReaderWatcher:
     def _reader_changed(
         self, context: int, name: str, reader: _Reader, event_state: int, atr: list[int]
     ) -> None:
+        reader.current_state = event_state & ~scard.SCARD_STATE_CHANGED
         if event_state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE):
             return  # unplugged; the next listing reports it
-        reader.current_state = event_state & ~scard.SCARD_STATE_CHANGED
         present = bool(event_state & scard.SCARD_STATE_PRESENT)
         events = event_state >> 16
         if not present:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -293,3 +294,125 @@ def test_list_readers(slot: Slot) -> None:
     assert slot.reader in list_readers()
     with pytest.raises(SmartCardServiceError, match="smart-card service unavailable"):
         list_readers(_no_service)
+
+
+# --- readers plugged and unplugged: a stand-in for smartcard.scard --------------------
+
+
+class PluggableScard:
+    """Where vpcd cannot go (its readers are fixed): readers come and go while watched.
+
+    Every name not defined here (the constants) is the real ``smartcard.scard``'s.
+    """
+
+    def __init__(self) -> None:
+        from smartcard import scard
+
+        self._scard = scard
+        self.readers: dict[str, int] = {}
+        self.changed = threading.Condition()
+        self.cancelled = False
+        self.card_seen = threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._scard, name)
+
+    def set(self, name: str, state: int | None) -> None:
+        with self.changed:
+            if state is None:
+                self.readers.pop(name, None)
+            else:
+                self.readers[name] = state
+            self.changed.notify_all()
+
+    def SCardListReaders(self, context: int, groups: list[str]) -> tuple[int, list[str]]:  # noqa: N802
+        with self.changed:
+            if not self.readers:
+                return self._scard.SCARD_E_NO_READERS_AVAILABLE, []
+            return self._scard.SCARD_S_SUCCESS, list(self.readers)
+
+    def _events(self, states: list[tuple[str, int]]) -> list[tuple[str, int, list[int]]]:
+        out: list[tuple[str, int, list[int]]] = []
+        for name, current in states:
+            if name == "\\\\?PnP?\\Notification":
+                event = len(self.readers) << 16
+            else:
+                event = self.readers.get(name, self._scard.SCARD_STATE_UNKNOWN)
+            if event != current:
+                event |= self._scard.SCARD_STATE_CHANGED
+            out.append((name, event, []))
+        return out
+
+    def SCardGetStatusChange(  # noqa: N802
+        self, context: int, timeout_ms: int, states: list[tuple[str, int]]
+    ) -> tuple[int, list[tuple[str, int, list[int]]]]:
+        def woken() -> bool:
+            changed = self._scard.SCARD_STATE_CHANGED
+            return self.cancelled or any(event & changed for _, event, _ in self._events(states))
+
+        with self.changed:
+            self.changed.wait_for(woken, timeout_ms / 1000)
+            if self.cancelled:
+                self.cancelled = False
+                return self._scard.SCARD_E_CANCELLED, []
+            events = self._events(states)
+            if not woken():
+                return self._scard.SCARD_E_TIMEOUT, events
+            return self._scard.SCARD_S_SUCCESS, events
+
+    def SCardCancel(self, context: int) -> int:  # noqa: N802
+        with self.changed:
+            self.cancelled = True
+            self.changed.notify_all()
+        return 0
+
+    def SCardConnect(self, *args: object) -> tuple[int, int, int]:  # noqa: N802
+        self.card_seen.set()
+        return self._scard.SCARD_E_NO_SMARTCARD, 0, 0  # as if the card left at once
+
+    def SCardReleaseContext(self, context: int) -> int:  # noqa: N802
+        return 0
+
+
+def test_readers_plugged_and_unplugged_while_watching(
+    monkeypatch: pytest.MonkeyPatch, events: Events
+) -> None:
+    from smartcard import scard
+
+    import app.devices.pcsc_reader as pcsc_reader
+
+    fake = PluggableScard()
+    monkeypatch.setattr(pcsc_reader, "scard", fake)
+    reader = "ACS ACR122U PICC Interface 00 00"
+    # A long poll timeout: only the PnP notification can wake the watcher in time.
+    watching = pcsc_reader.PcscReaderWatcher(
+        events, establish_context=lambda: (0, 1), poll_timeout=60.0
+    )
+    watching.start()
+    try:
+        nothing = events.wait_for(DeviceStatus)
+        fake.set(reader, scard.SCARD_STATE_EMPTY)
+        plugged = events.wait_for(DeviceStatus)
+        fake.set(reader, scard.SCARD_STATE_PRESENT | (1 << 16))
+        assert fake.card_seen.wait(WAIT)
+        fake.set(reader, None)
+        removed = events.wait_for(CardRemoved)
+        unplugged = events.wait_for(DeviceStatus)
+        none_left = events.wait_for(DeviceStatus)
+        fake.set(reader, scard.SCARD_STATE_EMPTY)
+        again = events.wait_for(DeviceStatus)
+    finally:
+        assert watching.stop(timeout=2.0)
+
+    assert isinstance(nothing, DeviceStatus) and nothing.state is DeviceState.DISCONNECTED
+    assert isinstance(plugged, DeviceStatus)
+    assert (plugged.device, plugged.state) == (reader, DeviceState.CONNECTED)
+    assert isinstance(removed, CardRemoved) and removed.device == reader
+    assert isinstance(unplugged, DeviceStatus)
+    assert (unplugged.state, unplugged.message) == (
+        DeviceState.DISCONNECTED,
+        f"Card reader {reader} unplugged",
+    )
+    assert isinstance(none_left, DeviceStatus)
+    assert none_left.message == "No card reader is plugged in", "reported again after a reader"
+    assert isinstance(again, DeviceStatus) and again.state is DeviceState.CONNECTED
