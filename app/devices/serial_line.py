@@ -55,21 +55,19 @@ class PortInfo:
 
 def list_serial_ports() -> list[PortInfo]:
     """The serial ports present now, sorted by device name."""
-    return sorted(
-        (
-            PortInfo(
-                device=str(port.device),
-                description=str(port.description or ""),
-                hwid=str(port.hwid or ""),
-                vid=port.vid,
-                pid=port.pid,
-                serial_number=port.serial_number,
-                manufacturer=port.manufacturer,
-            )
-            for port in list_ports.comports()
-        ),
-        key=lambda info: info.device,
-    )
+    found = [
+        PortInfo(
+            p.device,
+            p.description or "",
+            p.hwid or "",
+            p.vid,
+            p.pid,
+            p.serial_number,
+            p.manufacturer,
+        )
+        for p in list_ports.comports()
+    ]
+    return sorted(found, key=lambda info: info.device)
 
 
 # --- the protocol record ------------------------------------------------------------
