@@ -232,12 +232,12 @@ class PcscReaderWatcher:
                 _log.warning("SCardGetStatusChange: %s", scard.SCardGetErrorMessage(hresult))
                 self._stopping.wait(self.poll_timeout)
                 continue
-            for name, event_state, atr in changed:
+            for name, event_state, _atr in changed:
                 if name == PNP_READER:
                     unsupported = event_state & scard.SCARD_STATE_UNKNOWN
                     pnp_state = None if unsupported else event_state & ~scard.SCARD_STATE_CHANGED
                 elif name in readers:
-                    self._reader_changed(context, name, readers[name], event_state, atr)
+                    self._reader_changed(context, name, readers[name], event_state)
 
     def _list(self, context: int) -> list[str] | None:
         """Reader names passing the filter; None when the service is gone."""
@@ -279,9 +279,7 @@ class PcscReaderWatcher:
             self._last_status.pop(self._device(name), None)
         readers.clear()
 
-    def _reader_changed(
-        self, context: int, name: str, reader: _Reader, event_state: int, atr: list[int]
-    ) -> None:
+    def _reader_changed(self, context: int, name: str, reader: _Reader, event_state: int) -> None:
         reader.current_state = event_state & ~scard.SCARD_STATE_CHANGED
         if event_state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE):
             return  # unplugged; the next listing reports it
