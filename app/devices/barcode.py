@@ -240,7 +240,7 @@ def _check_ean(symbology: _Symbology, payload: str) -> _Symbology:
 def _preview(text: str, limit: int = 40) -> str:
     """A printable preview for the device log; long digit runs (card numbers) masked."""
     shown = _LONG_DIGITS.sub(lambda match: "9" * len(match.group()), text[:limit])
-    escaped = "".join(char if char.isprintable() else f"\\x{ord(char):02x}" for char in shown)
+    escaped = shown if shown.isprintable() else repr(shown)[1:-1]
     return escaped + ("…" if len(text) > limit else "")
 
 
@@ -352,7 +352,11 @@ _AIS: dict[str, _Ai] = {
         for point in range(6)
     },
 }
-_AI_LENGTHS = {ai[:2]: len(ai) for ai in _AIS}
+# The length of every AI by its first two digits (GS1 General Specifications 3.2), for
+# naming an AI we do not read; two digits where the specifications assign none.
+_AI_LENGTHS = {ai[:2]: len(ai) for ai in _AIS} | dict.fromkeys(
+    ("43", "71", "72", "77", "81", "82"), 4
+)
 # GS1 character set 82 (GS1 General Specifications 7.11, figure 7.11-1).
 _GS1_CHARACTERS = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*")
 
