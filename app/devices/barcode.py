@@ -137,7 +137,7 @@ def identifier_value(barcode: Barcode) -> str:
     - GS1 with a GSRN of a service recipient (AI 8018, GS1's key for a loyalty member):
       the 18 digits, as printed under the code;
     - GS1 with a GTIN and a serial number (01 + 21, a serialised gift or member card): the
-      two in human-readable form, ``(01)09501101530008(21)A1B2``;
+      two in human-readable form, ``(01)09501101530003(21)A1B2``;
     - other GS1 data: the whole element string in human-readable form;
     - anything else: the payload as scanned.
     """
