@@ -105,6 +105,16 @@ PAYMENT_CARD_REFUSAL = (
 )
 
 
+def _may_be_payment_card(kind: IdentifierKind, text: str) -> bool:
+    # One EAN-13 or GTIN-14 in ten passes Luhn, and 40-44 are German GS1 prefixes that
+    # look like Visa; payment cards printed as barcodes carry 15 to 19 digits.
+    if kind is IdentifierKind.PHONE:
+        return False
+    if kind is IdentifierKind.BARCODE_CARD:
+        return len(text.replace(" ", "")) >= 15
+    return True
+
+
 def normalise_identifier_value(kind: IdentifierKind, raw: str) -> str:
     """Return the canonical form of a card or key value, or raise ValidationError.
 
@@ -116,7 +126,7 @@ def normalise_identifier_value(kind: IdentifierKind, raw: str) -> str:
     """
     text = clean(raw)
     label = kind.label
-    if kind is not IdentifierKind.PHONE and looks_like_payment_card(text):
+    if _may_be_payment_card(kind, text) and looks_like_payment_card(text):
         raise ValidationError.single("value", f"{label}: {PAYMENT_CARD_REFUSAL}")
     if not text:
         raise ValidationError.single("value", f"{label}: the value is empty.")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.devices.atr import DIRECT, INVERSE, STORAGE_CARD_NAMES, build_atr, parse_atr
 from app.devices.errors import DeviceParseError
-from tests.support.fuzz import assert_only_raises, fuzz_runs
+from tests.support.fuzz import assert_only_raises
 
 MIFARE_1K = "3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A"
 MIFARE_4K = "3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 02 00 00 00 00 69"
@@ -204,10 +202,5 @@ SEEDS = [
 
 
 def test_fuzzed_atrs_only_ever_raise_device_parse_error() -> None:
-    started = time.monotonic()
-
     accepted = assert_only_raises(parse_atr, DeviceParseError, SEEDS)
-
-    elapsed = time.monotonic() - started
     assert accepted > 0, "the fuzzer should produce some well-formed ATRs too"
-    assert elapsed < 20 * max(1, fuzz_runs() / 100_000), f"fuzzing took {elapsed:.1f} s"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,7 +19,7 @@ from app.devices.barcode import (
 )
 from app.devices.errors import DeviceParseError
 from app.domain.identifiers import PAYMENT_CARD_REFUSAL
-from tests.support.fuzz import assert_only_raises, fuzz_runs
+from tests.support.fuzz import assert_only_raises
 
 AIM = BarcodeFormat(aim_ids=True)
 GTIN = "09501101530003"  # GS1's own example GTIN
@@ -352,8 +350,5 @@ def _scan_and_identify(data: bytes) -> object:
 
 
 def test_fuzz_only_device_parse_error() -> None:
-    started = time.process_time()  # CPU time: a busy test machine must not fail the test
     accepted = assert_only_raises(_scan_and_identify, DeviceParseError, SEEDS)
-    elapsed = time.process_time() - started
     assert accepted > 0
-    assert elapsed < 20 * fuzz_runs() / 100_000, f"fuzzing took {elapsed:.1f} s"

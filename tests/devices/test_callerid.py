@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -389,9 +388,7 @@ RAW_SEEDS = [
 
 
 def _timed(parse: Callable[[bytes], object], seeds: list[bytes]) -> None:
-    started = time.perf_counter()
     assert_only_raises(parse, DeviceParseError, seeds)
-    assert time.perf_counter() - started < 20
 
 
 def test_fuzz_parse_raw_message() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +17,7 @@ from app.devices.magstripe import (
     payment_card_hmac,
 )
 from app.domain.identifiers import _PAYMENT_IIN_RANGES, PAYMENT_CARD_REFUSAL, luhn_valid
-from tests.support.fuzz import assert_only_raises, fuzz_runs
+from tests.support.fuzz import assert_only_raises
 
 VISA_PAN = "4111111111111111"
 VISA_SWIPE = (
@@ -366,8 +364,5 @@ def _parse_with_key(data: bytes) -> object:
 
 
 def test_fuzz_only_device_parse_error() -> None:
-    started = time.process_time()  # CPU time: a busy test machine must not fail the test
     accepted = assert_only_raises(_parse_with_key, DeviceParseError, SEEDS)
-    elapsed = time.process_time() - started
     assert accepted > 0
-    assert elapsed < 20 * fuzz_runs() / 100_000, f"fuzzing took {elapsed:.1f} s"

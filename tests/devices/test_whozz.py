@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -231,12 +229,8 @@ SEEDS = [
 
 
 def test_fuzz_parse_packet() -> None:
-    started = time.perf_counter()
     assert_only_raises(parse_packet, DeviceParseError, SEEDS)
-    assert time.perf_counter() - started < 20
 
 
 def test_fuzz_parse_line() -> None:
-    started = time.perf_counter()
     assert_only_raises(parse_line, DeviceParseError, [seed[20:] for seed in SEEDS])
-    assert time.perf_counter() - started < 20

@@ -77,6 +77,18 @@ def test_identifier_examples() -> None:
     assert normalise_identifier_value(IdentifierKind.OTHER, "  Room   12 ") == "Room 12"
 
 
+def test_product_barcodes_that_pass_luhn_are_not_taken_for_payment_cards() -> None:
+    ean = "4000000000006"  # a valid EAN-13 that also passes Luhn, with a Visa-like prefix
+    assert looks_like_payment_card(ean)
+    assert normalise_identifier_value(IdentifierKind.BARCODE_CARD, ean) == ean
+    try:
+        normalise_identifier_value(IdentifierKind.BARCODE_CARD, "4111111111111111")
+    except ValidationError as error:
+        assert "payment card" in str(error)
+    else:
+        raise AssertionError("a 16-digit Visa number in a barcode must be refused")
+
+
 def test_payment_cards_are_recognised_but_loyalty_numbers_are_not() -> None:
     assert luhn_valid("4111111111111111")
     assert looks_like_payment_card("4111 1111 1111 1111")
