@@ -17,9 +17,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.domain.customers import CustomerKind
 from app.services.dto import DirectoryRow, StoreFacts
+from app.ui.cards_tab import CardsTab
+from app.ui.customer_dialog import CARDS_TAB, NOTES_TAB
 from app.ui.main_window import MainWindow
 
 STEP_TIMEOUT_S = 30.0
+DUPLICATE_PROBES = 15  # customers tried in turn for a duplicates screenshot with candidates
 
 
 def create_application(argv: Sequence[str]) -> QApplication:
@@ -157,6 +160,8 @@ def run_headless_check(
 
     opened = False
     contacts: str | None = None
+    notes: str | None = None
+    cards: tuple[str | None, CardsTab | None] = (None, None)
     detail = "no row to open"
     if matches:
         found = _first_individual(window)
@@ -165,17 +170,51 @@ def run_headless_check(
         opened = wait_until(lambda: directory.dialog is not None, timeout_s)
         dialog = directory.dialog
         if dialog is not None:
+            wait_until(lambda: window.directory._ctx.runner.pending() == 0, timeout_s)
             shot = _shoot(dialog, out_dir / "03-customer-dialog.png")
             detail = f"opened “{dialog.windowTitle()}”"
             dialog.tabs.setCurrentIndex(1)
             contacts = _shoot(dialog, out_dir / "04-customer-dialog-contacts.png")
+            dialog.tabs.setCurrentIndex(CARDS_TAB)
+            cards = (_shoot(dialog, out_dir / "05-customer-dialog-cards.png"), dialog.cards)
+            dialog.tabs.setCurrentIndex(NOTES_TAB)
+            notes = _shoot(dialog, out_dir / "06-customer-dialog-notes.png")
             dialog.reject()
         else:
             detail = "the record did not open"
     report.steps.append(CheckStep("open a customer record", opened, detail, shot))
     if opened:
         report.steps.append(CheckStep("contacts tab", contacts is not None, "shown", contacts))
+        shown, tab = cards
+        count = len(tab.cards()) if tab is not None else 0
+        report.steps.append(CheckStep("cards tab", shown is not None, f"{count} cards", shown))
+        report.steps.append(CheckStep("notes & history tab", notes is not None, "shown", notes))
+    report.steps.append(_duplicates_step(window, out_dir, timeout_s))
 
     (out_dir / "report.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
     (out_dir / "report.txt").write_text(report.as_text())
     return report
+
+
+def _duplicates_step(window: MainWindow, out_dir: Path, timeout_s: float) -> CheckStep:
+    """Open the duplicates dialog, for one of the first customers who has candidates."""
+    directory, model = window.directory, window.directory.model
+    directory.search.clear()
+    wait_until(lambda: model.query().text == "" and not model.is_loading(), timeout_s)
+    shot, detail, loaded = None, "no customer to look for", False
+    for row in range(min(DUPLICATE_PROBES, model.rowCount())):
+        directory.select_row(row)
+        directory.find_duplicates()
+        dialog = directory.duplicates
+        if dialog is None:
+            return CheckStep("duplicates dialog", False, "the dialog did not open")
+        dialog.resize(820, 420)
+        loaded = wait_until(lambda: directory._ctx.runner.pending() == 0, timeout_s)
+        found = dialog.model.rowCount()
+        if found or row == min(DUPLICATE_PROBES, model.rowCount()) - 1:
+            shot = _shoot(dialog, out_dir / "07-duplicates.png")
+            detail = f"{found} candidates for {dialog.survivor.full_name}"
+        dialog.reject()
+        if found:
+            break
+    return CheckStep("duplicates dialog", loaded, detail, shot)

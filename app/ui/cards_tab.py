@@ -61,7 +61,7 @@ class CardsTab(QWidget):
         formats = context.formats if context is not None else DisplayFormats()
         self.model: RowsModel[IdentifierView] = RowsModel(card_columns(formats), self)
         self.table = rows_table(self.model)
-        for column, width in enumerate((190, 170, 70, 150, 100)):
+        for column, width in enumerate((170, 140, 70, 110, 95)):
             self.table.setColumnWidth(column, width)
 
         self.hint = QLabel()

@@ -81,7 +81,9 @@ class DirectoryModel(QAbstractTableModel):
     """Rows of the directory for the current query, fetched page by page."""
 
     sig_query_started = Signal()  # a new query went out; rows may soon be replaced
-    sig_page_loaded = Signal(int, bool)  # rows now held, whether more can be fetched
+    # Rows now held, and 1 when more can be fetched. An int, not a bool: PySide6 6.12
+    # drops a reference to True/False on each bool emitted from Python (fatal at exit).
+    sig_page_loaded = Signal(int, int)
     sig_failed = Signal(str)
 
     def __init__(
@@ -160,7 +162,7 @@ class DirectoryModel(QAbstractTableModel):
                 self._rows.extend(page.rows)
                 self.endInsertRows()
             self._has_more = page.has_more
-        self.sig_page_loaded.emit(len(self._rows), self._has_more)
+        self.sig_page_loaded.emit(len(self._rows), int(self._has_more))
 
     def _on_failed(self, failure: TaskFailure, generation: int) -> None:
         if generation != self._generation:

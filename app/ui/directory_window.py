@@ -208,7 +208,7 @@ class DirectoryWindow(QWidget):
             header.setSortIndicator(shown, order)
             header.blockSignals(False)
 
-    def _page_loaded(self, rows: int, has_more: bool) -> None:
+    def _page_loaded(self, rows: int, has_more: int) -> None:
         text = self.model.query().text
         if rows == 0:
             self.status.setText(f"No customers match “{text}”" if text else "No customers yet")

@@ -56,7 +56,7 @@ def photo_from_image(image: QImage, max_side: int = MAX_SIDE, max_bytes: int = M
 class PhotoBox(QWidget):
     """The photo with Choose photo… and Remove; disabled until the customer is saved."""
 
-    sig_photo_shown = Signal(bool)  # a photo (True) or the placeholder (False) is shown
+    sig_photo_shown = Signal(int)  # 1: a photo is shown, 0: the placeholder (int: see tasks.py)
     sig_changed = Signal(object)  # Changes, after a photo was stored or removed
 
     def __init__(
@@ -161,7 +161,7 @@ class PhotoBox(QWidget):
             self.picture.setToolTip("")
         self.choose_button.setEnabled(self._may_edit)
         self.remove_button.setEnabled(self._may_edit and photo is not None)
-        self.sig_photo_shown.emit(photo is not None)
+        self.sig_photo_shown.emit(int(photo is not None))
 
     def _say(self, text: str, style: str) -> None:
         self.message.setStyleSheet(style)

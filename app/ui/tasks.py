@@ -55,7 +55,9 @@ class TaskRunner(QObject):
     """Submits callables to the StoreWorker; delivers results through queued signals."""
 
     sig_failed = Signal(str)  # a task without its own error handler failed: show this
-    sig_busy_changed = Signal(bool)  # work started (True) or everything finished (False)
+    # 1: work started, 0: everything finished. An int, not a bool: PySide6 6.12 drops a
+    # reference to True/False on each bool emitted from Python, which aborts the process.
+    sig_busy_changed = Signal(int)
     sig_task_finished = Signal(int)  # a task's callbacks have run; carries its ticket
     _sig_completed = Signal(int, object, object)  # ticket, result, error (worker → UI)
 
@@ -76,7 +78,7 @@ class TaskRunner(QObject):
         ticket = next(self._tickets)
         self._pending[ticket] = _Callbacks(on_done, on_error)
         if len(self._pending) == 1:
-            self.sig_busy_changed.emit(True)
+            self.sig_busy_changed.emit(1)
         future = self._worker.submit(fn)
         future.add_done_callback(lambda done: self._completed(ticket, done))
         return ticket
@@ -110,7 +112,7 @@ class TaskRunner(QObject):
         finally:
             self.sig_task_finished.emit(ticket)
             if not self._pending:
-                self.sig_busy_changed.emit(False)
+                self.sig_busy_changed.emit(0)
 
 
 def while_alive(owner: QObject, callback: Callable[[V], None]) -> Callable[[V], None]:
