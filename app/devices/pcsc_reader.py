@@ -19,12 +19,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from smartcard import scard
 
+from app.devices.backoff import Backoff
 from app.devices.errors import DeviceParseError
 from app.devices.events import (
     CardRemoved,
@@ -43,6 +44,7 @@ _log = logging.getLogger(__name__)
 SERVICE_UNAVAILABLE = "smart-card service unavailable"
 PNP_READER = "\\\\?PnP?\\Notification"
 ALL_READERS = "Smart-card readers"  # the device name for service-wide status
+SERVICE_RETRY_MAX_S = 30.0  # the longest wait between attempts to reach pcscd
 
 EstablishContext = Callable[[], tuple[int, int]]
 
@@ -92,22 +94,6 @@ def list_readers(establish_context: EstablishContext = establish_user_context) -
         scard.SCardReleaseContext(context)
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Retry delays in seconds: initial, times factor each attempt, never above maximum."""
-
-    initial: float = 0.5
-    maximum: float = 30.0
-    factor: float = 2.0
-
-    def delays(self) -> Iterator[float]:
-        """An endless series of delays: initial, initial*factor, ... capped at maximum."""
-        delay = self.initial
-        while True:
-            yield min(delay, self.maximum)
-            delay = min(delay * self.factor, self.maximum)
-
-
 @dataclass(slots=True)
 class _Reader:
     current_state: int = scard.SCARD_STATE_UNAWARE
@@ -135,7 +121,7 @@ class PcscReaderWatcher:
     device_name: str | None = None
     clock: Callable[[], datetime] = utcnow
     poll_timeout: float = 1.0
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: Backoff = field(default_factory=lambda: Backoff(max_s=SERVICE_RETRY_MAX_S))
     establish_context: EstablishContext = establish_user_context
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False, repr=False)

@@ -24,6 +24,7 @@ from typing import Protocol
 import serial
 from serial.tools import list_ports
 
+from app.devices.backoff import Backoff
 from app.devices.events import DeviceState, DeviceStatus
 
 log = logging.getLogger(__name__)
@@ -71,19 +72,6 @@ def list_serial_ports() -> list[PortInfo]:
 
 
 # --- the protocol record ------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """How long to wait between reconnection attempts: initial, times factor, capped."""
-
-    initial_s: float = 0.5
-    max_s: float = 10.0
-    factor: float = 2.0
-
-    def after(self, delay_s: float) -> float:
-        """The wait that follows a wait of ``delay_s`` that did not help."""
-        return min(self.max_s, delay_s * self.factor)
 
 
 @dataclass(frozen=True, slots=True)

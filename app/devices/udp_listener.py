@@ -13,8 +13,9 @@ import socket
 import threading
 from collections.abc import Callable
 
+from app.devices.backoff import Backoff
 from app.devices.events import DeviceState, DeviceStatus
-from app.devices.serial_line import Backoff, Clock, StatusSink, utc_now
+from app.devices.serial_line import Clock, StatusSink, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from app.devices.backoff import Backoff
 from app.devices.events import (
     CardRemoved,
     DeviceEvent,
@@ -226,7 +227,7 @@ def _no_service() -> tuple[int, int]:
 
 
 def test_no_service_is_reported_once_and_retried_with_backoff(events: Events) -> None:
-    from app.devices.pcsc_reader import SERVICE_UNAVAILABLE, Backoff, PcscReaderWatcher
+    from app.devices.pcsc_reader import SERVICE_UNAVAILABLE, PcscReaderWatcher
 
     attempts: list[float] = []
 
@@ -235,7 +236,7 @@ def test_no_service_is_reported_once_and_retried_with_backoff(events: Events) ->
         return _no_service()
 
     watching = PcscReaderWatcher(
-        events, establish_context=establish, backoff=Backoff(initial=0.02, maximum=0.1)
+        events, establish_context=establish, backoff=Backoff(initial_s=0.02, max_s=0.1)
     )
     watching.start()
     try:
@@ -260,7 +261,6 @@ def test_no_service_is_reported_once_and_retried_with_backoff(events: Events) ->
 def test_the_watcher_recovers_when_the_service_comes_back(slot: Slot, events: Events) -> None:
     from app.devices.pcsc_reader import (
         SERVICE_UNAVAILABLE,
-        Backoff,
         PcscReaderWatcher,
         establish_user_context,
     )
@@ -274,7 +274,7 @@ def test_the_watcher_recovers_when_the_service_comes_back(slot: Slot, events: Ev
         events,
         reader_filter=slot.reader,
         establish_context=establish,
-        backoff=Backoff(initial=0.02, maximum=0.05),
+        backoff=Backoff(initial_s=0.02, max_s=0.05),
     )
     watching.start()
     try:

@@ -17,9 +17,9 @@ import serial
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.devices.backoff import Backoff
 from app.devices.events import DeviceState, DeviceStatus
 from app.devices.serial_line import (
-    Backoff,
     FrameSplitter,
     PortInfo,
     SerialLineConfig,

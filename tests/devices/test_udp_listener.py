@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.devices.backoff import Backoff
 from app.devices.events import DeviceState
-from app.devices.serial_line import Backoff
 from app.devices.udp_listener import UdpListener, describe_bind_failure
 from tests.devices.test_serial_line import WAIT_S, Recorder, running
 
