@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.devices.drivers import Transport
-from app.devices.events import DeviceState, DeviceStatus, EventSink
-from app.devices.interpreters import Interpreter, utc_now
+from app.devices.events import DeviceState, DeviceStatus, EventSink, utc_now
+from app.devices.interpreters import Interpreter
 from app.devices.manager import Builder, ConfiguredDevice, RunningDevice, terminator
 from app.devices.modem import CallerIdModem, ModemConfig
 from app.devices.pcsc_reader import PcscReaderWatcher
-from app.devices.serial_line import SerialLineConfig, SerialLineDevice
+from app.devices.serial_line import SerialLineDevice
+from app.devices.serial_port import SerialLineConfig
 from app.devices.udp_listener import UdpListener
 
 

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from app.domain.identifiers import IdentifierKind
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The event timestamp clock used unless a test injects its own."""
+    return datetime.now(UTC)
 
 
 class DeviceState(StrEnum):
@@ -25,6 +32,9 @@ class DeviceStatus:
     state: DeviceState
     message: str  # "Card reader on /dev/ttyUSB0 stopped answering — reconnecting"
     at: datetime
+
+
+StatusSink = Callable[[DeviceStatus], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,30 +8,26 @@ the venue turned it on, passed on as a keyed hash with its masked number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from app.devices.barcode import PLAIN, BarcodeFormat, identifier_value, parse_barcode
 from app.devices.callerid import CallerId, CallerIdAssembler
 from app.devices.errors import DeviceParseError
 from app.devices.events import (
+    Clock,
     DeviceEvent,
     DeviceRejected,
     IdentificationEvent,
     IncomingCall,
+    utc_now,
 )
 from app.devices.magstripe import parse_swipe
 from app.devices.whozz import WhozzDeduplicator, WhozzRecord, parse_packet
 from app.domain.identifiers import IdentifierKind
 
-Clock = Callable[[], datetime]
 PAN_HASH_PREFIX = "PANHMAC:"  # identifier values that are keyed hashes of a payment card
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Interpreter(Protocol):

@@ -11,12 +11,18 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Protocol
 
 from app.devices.barcode import BarcodeFormat
 from app.devices.drivers import TERMINATORS, DriverCatalogue, DriverSpec, Payload, Transport
-from app.devices.events import DeviceEvent, DeviceState, DeviceStatus, EventSink
+from app.devices.events import (
+    Clock,
+    DeviceEvent,
+    DeviceState,
+    DeviceStatus,
+    EventSink,
+    utc_now,
+)
 from app.devices.interpreters import (
     BarcodeInterpreter,
     CardOrCodeInterpreter,
@@ -47,10 +53,6 @@ class ConfiguredDevice:
 Builder = Callable[[ConfiguredDevice, Interpreter | None, EventSink], RunningDevice]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class DeviceManager:
     """Owns the running devices. ``sink`` receives every event, from device threads."""
@@ -59,7 +61,7 @@ class DeviceManager:
     builders: Mapping[Transport, Builder]
     catalogue: DriverCatalogue = field(default_factory=DriverCatalogue)
     pan_hmac_key: bytes | None = None
-    clock: Callable[[], datetime] = _utc_now
+    clock: Clock = utc_now
     _running: dict[str, RunningDevice] = field(default_factory=dict, init=False)
     _interpreters: dict[str, Interpreter] = field(default_factory=dict, init=False)
     _statuses: dict[str, DeviceStatus] = field(default_factory=dict, init=False)

@@ -21,19 +21,16 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.devices.events import DeviceState
-from app.devices.serial_line import (
-    Clock,
+from app.devices.events import Clock, DeviceState, StatusSink, utc_now
+from app.devices.serial_line import FrameSplitter
+from app.devices.serial_port import (
     DeviceLostError,
-    FrameSplitter,
     PortOpener,
     PortSupervisor,
     SerialLineConfig,
     SerialPort,
     SessionControl,
-    StatusSink,
     open_serial_port,
-    utc_now,
 )
 
 log = logging.getLogger(__name__)

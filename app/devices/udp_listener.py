@@ -14,8 +14,7 @@ import threading
 from collections.abc import Callable
 
 from app.devices.backoff import Backoff
-from app.devices.events import DeviceState, DeviceStatus
-from app.devices.serial_line import Clock, StatusSink, utc_now
+from app.devices.events import Clock, DeviceState, DeviceStatus, StatusSink, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 
 from app.devices.backoff import Backoff
 from app.devices.events import DeviceState, DeviceStatus
-from app.devices.serial_line import (
-    FrameSplitter,
+from app.devices.serial_line import FrameSplitter, SerialLineDevice
+from app.devices.serial_port import (
     PortInfo,
     SerialLineConfig,
-    SerialLineDevice,
     describe_open_failure,
     list_serial_ports,
 )
