@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class DeviceParseError(ValueError):
     """Raised by every parser in app.devices, and nothing else is.
@@ -15,3 +17,13 @@ class DeviceParseError(ValueError):
         super().__init__(reason)
         self.reason = reason
         self.data = data
+
+
+_LONG_DIGITS = re.compile(r"\d{12,}")
+
+
+def masked_preview(text: str, limit: int = 40) -> str:
+    """A printable preview for the device log; long digit runs (card numbers) masked."""
+    shown = _LONG_DIGITS.sub(lambda match: "9" * len(match.group()), text[:limit])
+    escaped = shown if shown.isprintable() else repr(shown)[1:-1]
+    return escaped + ("…" if len(text) > limit else "")

@@ -6,18 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.devices.barcode import (
-    GS,
-    PLAIN,
-    Barcode,
-    BarcodeFormat,
-    Gs1Element,
-    gs1_check_digit_ok,
-    identifier_value,
-    parse_barcode,
-    parse_element_string,
-)
+from app.devices.barcode import PLAIN, Barcode, BarcodeFormat, identifier_value, parse_barcode
 from app.devices.errors import DeviceParseError
+from app.devices.gs1 import GS, Gs1Element, gs1_check_digit_ok, parse_element_string
 from app.domain.identifiers import PAYMENT_CARD_REFUSAL
 from tests.support.fuzz import assert_only_raises
 
