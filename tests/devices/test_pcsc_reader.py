@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from app.devices.events import (
 )
 from app.devices.pcsc_card import READ_ICCID, SELECT_EF_ICCID, SELECT_MF, derive_card_id
 from app.domain.identifiers import IdentifierKind
+from tests.support.pluggable_scard import PluggableScard
 from tests.support.vpcd_card import GET_UID, MIFARE_1K_ATR, VirtualCard
 from tests.test_infrastructure import require_service
 
@@ -296,82 +296,7 @@ def test_list_readers(slot: Slot) -> None:
         list_readers(_no_service)
 
 
-# --- readers plugged and unplugged: a stand-in for smartcard.scard --------------------
-
-
-class PluggableScard:
-    """Where vpcd cannot go (its readers are fixed): readers come and go while watched.
-
-    Every name not defined here (the constants) is the real ``smartcard.scard``'s.
-    """
-
-    def __init__(self) -> None:
-        from smartcard import scard
-
-        self._scard = scard
-        self.readers: dict[str, int] = {}
-        self.changed = threading.Condition()
-        self.cancelled = False
-        self.card_seen = threading.Event()
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._scard, name)
-
-    def set(self, name: str, state: int | None) -> None:
-        with self.changed:
-            if state is None:
-                self.readers.pop(name, None)
-            else:
-                self.readers[name] = state
-            self.changed.notify_all()
-
-    def SCardListReaders(self, context: int, groups: list[str]) -> tuple[int, list[str]]:  # noqa: N802
-        with self.changed:
-            if not self.readers:
-                return self._scard.SCARD_E_NO_READERS_AVAILABLE, []
-            return self._scard.SCARD_S_SUCCESS, list(self.readers)
-
-    def _events(self, states: list[tuple[str, int]]) -> list[tuple[str, int, list[int]]]:
-        out: list[tuple[str, int, list[int]]] = []
-        for name, current in states:
-            if name == "\\\\?PnP?\\Notification":
-                event = len(self.readers) << 16
-            else:
-                event = self.readers.get(name, self._scard.SCARD_STATE_UNKNOWN)
-            if event != current:
-                event |= self._scard.SCARD_STATE_CHANGED
-            out.append((name, event, []))
-        return out
-
-    def SCardGetStatusChange(  # noqa: N802
-        self, context: int, timeout_ms: int, states: list[tuple[str, int]]
-    ) -> tuple[int, list[tuple[str, int, list[int]]]]:
-        def woken() -> bool:
-            changed = self._scard.SCARD_STATE_CHANGED
-            return self.cancelled or any(event & changed for _, event, _ in self._events(states))
-
-        with self.changed:
-            self.changed.wait_for(woken, timeout_ms / 1000)
-            if self.cancelled:
-                self.cancelled = False
-                return self._scard.SCARD_E_CANCELLED, []
-            events = self._events(states)
-            if not woken():
-                return self._scard.SCARD_E_TIMEOUT, events
-            return self._scard.SCARD_S_SUCCESS, events
-
-    def SCardCancel(self, context: int) -> int:  # noqa: N802
-        with self.changed:
-            self.cancelled = True
-            self.changed.notify_all()
-        return 0
-
-    def SCardConnect(self, *args: object) -> tuple[int, int, int]:  # noqa: N802
-        self.card_seen.set()
-        return self._scard.SCARD_E_NO_SMARTCARD, 0, 0  # as if the card left at once
-
-    def SCardReleaseContext(self, context: int) -> int:  # noqa: N802
-        return 0
+# --- readers plugged and unplugged, with a stand-in for smartcard.scard ---------------
 
 
 def test_readers_plugged_and_unplugged_while_watching(
