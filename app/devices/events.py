@@ -3,12 +3,15 @@ the UI's adapter re-emits them on the UI thread through queued signals."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from app.domain.identifiers import IdentifierKind
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +38,29 @@ class DeviceStatus:
 
 
 StatusSink = Callable[[DeviceStatus], None]
+
+
+class StatusReporter:
+    """Hands one device's statuses to a sink, stamped by ``clock``.
+
+    A repeat of the last message is not sent again, and a sink that raises is logged
+    rather than let loose on the device's thread.
+    """
+
+    def __init__(self, device: str, sink: StatusSink, clock: Clock = utc_now) -> None:
+        self._device = device
+        self._sink = sink
+        self._clock = clock
+        self._last_message = ""
+
+    def __call__(self, state: DeviceState, message: str) -> None:
+        if message == self._last_message:
+            return
+        self._last_message = message
+        try:
+            self._sink(DeviceStatus(self._device, state, message, self._clock()))
+        except Exception:
+            log.exception("status sink failed on %r", message)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from app.devices.serial_port import (
     SerialLineConfig,
     SerialPort,
     SessionControl,
+    SupervisedDevice,
     open_serial_port,
 )
 
@@ -98,9 +99,10 @@ class _LineReader:
         return self._lines.popleft()
 
 
-class CallerIdModem:
+class CallerIdModem(SupervisedDevice):
     """A caller-ID modem on a serial port; each line it reports goes to ``on_line``.
 
+    `start` opens and initialises the modem on the port thread and keeps it so.
     Callbacks run on the port thread.
     """
 
@@ -118,19 +120,6 @@ class CallerIdModem:
         self._on_line = on_line
         self._monotonic = monotonic
         self._supervisor = PortSupervisor(config.port, self._session, on_status, clock, opener)
-
-    @property
-    def running(self) -> bool:
-        """Whether the port thread is alive."""
-        return self._supervisor.running
-
-    def start(self) -> None:
-        """Open and initialise the modem on a background thread, and keep it so."""
-        self._supervisor.start()
-
-    def stop(self, timeout_s: float = 2.0) -> None:
-        """Close the port; returns within about ``timeout_s``."""
-        self._supervisor.stop(timeout_s)
 
     # --- the session -------------------------------------------------------------
 

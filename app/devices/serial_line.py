@@ -19,6 +19,7 @@ from app.devices.serial_port import (
     SerialLineConfig,
     SerialPort,
     SessionControl,
+    SupervisedDevice,
     open_serial_port,
 )
 
@@ -91,7 +92,7 @@ class FrameSplitter:
 FrameSink = Callable[[bytes], None]
 
 
-class SerialLineDevice:
+class SerialLineDevice(SupervisedDevice):
     """A card reader or scanner on a serial port: each frame it sends goes to ``on_frame``.
 
     Callbacks run on the port thread; ``on_frame`` gets raw bytes without the
@@ -112,19 +113,6 @@ class SerialLineDevice:
         self._on_frame = on_frame
         self._monotonic = monotonic
         self._supervisor = PortSupervisor(config, self._session, on_status, clock, opener)
-
-    @property
-    def running(self) -> bool:
-        """Whether the port thread is alive."""
-        return self._supervisor.running
-
-    def start(self) -> None:
-        """Open the port on a background thread and keep it open."""
-        self._supervisor.start()
-
-    def stop(self, timeout_s: float = 2.0) -> None:
-        """Close the port; returns within about ``timeout_s`` even while a read blocks."""
-        self._supervisor.stop(timeout_s)
 
     def _session(self, port: SerialPort, control: SessionControl) -> None:
         config = self._config

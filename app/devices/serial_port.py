@@ -22,7 +22,7 @@ import serial
 from serial.tools import list_ports
 
 from app.devices.backoff import Backoff
-from app.devices.events import Clock, DeviceState, DeviceStatus, StatusSink, utc_now
+from app.devices.events import Clock, DeviceState, StatusReporter, StatusSink, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -220,8 +220,6 @@ class PortSupervisor:
     ) -> None:
         self._config = config
         self._session = session
-        self._on_status = on_status
-        self._clock = clock
         self._opener = opener
         self._stop = threading.Event()
         self._port_lock = threading.Lock()
@@ -229,7 +227,7 @@ class PortSupervisor:
         self._thread: threading.Thread | None = None
         self._delay_s = config.backoff.initial_s
         self._ever_ready = False
-        self._last_message = ""
+        self._report = StatusReporter(config.name, on_status, clock)
 
     @property
     def stop_requested(self) -> bool:
@@ -273,14 +271,7 @@ class PortSupervisor:
 
     def report(self, state: DeviceState, message: str) -> None:
         """Hand a status to the sink; a repeat of the last message is not sent again."""
-        if message == self._last_message:
-            return
-        self._last_message = message
-        status = DeviceStatus(self._config.name, state, message, self._clock())
-        try:
-            self._on_status(status)
-        except Exception:
-            log.exception("status sink failed on %r", message)
+        self._report(state, message)
 
     def _where(self) -> tuple[str, str]:
         return self._config.name, self._config.port
@@ -335,3 +326,23 @@ class PortSupervisor:
                 port.close()
             except Exception as exc:  # closing a vanished port may fail; it is gone anyway
                 log.debug("closing %s: %s", self._config.port, exc)
+
+
+class SupervisedDevice:
+    """A device whose session runs on a `PortSupervisor`: start, stop and running are
+    the supervisor's. Subclasses set ``_supervisor`` in their ``__init__``."""
+
+    _supervisor: PortSupervisor
+
+    @property
+    def running(self) -> bool:
+        """Whether the port thread is alive."""
+        return self._supervisor.running
+
+    def start(self) -> None:
+        """Open the port on a background thread and keep it open; returns at once."""
+        self._supervisor.start()
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Close the port; returns within about ``timeout_s`` even while a read blocks."""
+        self._supervisor.stop(timeout_s)

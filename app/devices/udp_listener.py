@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 from app.devices.backoff import Backoff
-from app.devices.events import Clock, DeviceState, DeviceStatus, StatusSink, utc_now
+from app.devices.events import Clock, DeviceState, StatusReporter, StatusSink, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +52,14 @@ class UdpListener:
         clock: Clock = utc_now,
     ) -> None:
         self._on_datagram = on_datagram
-        self._on_status = on_status
         self._host = host
         self._port = port
         self._name = name
         self._backoff = backoff or Backoff()
         self._poll_s = poll_s
-        self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_message = ""
+        self._report = StatusReporter(name, on_status, clock)
 
     @property
     def running(self) -> bool:
@@ -83,15 +81,6 @@ class UdpListener:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
-
-    def _report(self, state: DeviceState, message: str) -> None:
-        if message == self._last_message:
-            return
-        self._last_message = message
-        try:
-            self._on_status(DeviceStatus(self._name, state, message, self._clock()))
-        except Exception:
-            log.exception("status sink failed on %r", message)
 
     def _bind(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
