@@ -27,11 +27,6 @@ def store(tmp_path: Path) -> Iterator[UiStore]:
 
 
 @pytest.fixture
-def prompts() -> AnsweringPrompts:
-    return AnsweringPrompts()
-
-
-@pytest.fixture
 def window(qtbot: QtBot, store: UiStore, prompts: AnsweringPrompts) -> Iterator[DirectoryWindow]:
     runner = TaskRunner(store.worker)
     context = replace(store.context(runner), page_size=PAGE)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -14,34 +10,9 @@ from app.services.customer_form import CustomerForm, PhoneEntry
 from app.services.dto import DirectoryQuery
 from app.ui.directory_window import DirectoryWindow
 from app.ui.duplicates_dialog import DuplicatesDialog
-from app.ui.tasks import TaskRunner
-from tests.ui import MANAGER, AnsweringPrompts, UiStore, retire, ui_store
+from tests.ui import MANAGER, AnsweringPrompts, UiStore
 
 _LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[UiStore]:
-    with ui_store(tmp_path / "store.db", customers=3) as store:
-        yield store
-
-
-@pytest.fixture
-def prompts() -> AnsweringPrompts:
-    return AnsweringPrompts()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, store: UiStore, prompts: AnsweringPrompts) -> Iterator[DirectoryWindow]:
-    runner = TaskRunner(store.worker)
-    screen = DirectoryWindow(store.context(runner), prompts)
-    qtbot.addWidget(screen)
-    screen.show()
-    with qtbot.waitSignal(screen.model.sig_page_loaded, timeout=5000):
-        screen.start()
-    qtbot.waitUntil(lambda: runner.pending() == 0)
-    yield screen
-    retire(qtbot, screen, runner)
 
 
 def twin_of_guest0(store: UiStore) -> tuple[int, int]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
@@ -15,34 +13,9 @@ from app.services.photos import MAX_BYTES, MAX_SIDE, PhotoService
 from app.ui.card_dialog import CardDialog
 from app.ui.customer_dialog import CARDS_TAB, NOTES_TAB, CustomerDialog
 from app.ui.directory_window import DirectoryWindow
-from app.ui.tasks import TaskRunner
-from tests.ui import MANAGER, AnsweringPrompts, UiStore, retire, ui_store
+from tests.ui import MANAGER, AnsweringPrompts, UiStore
 
 _LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[UiStore]:
-    with ui_store(tmp_path / "store.db", customers=3) as store:
-        yield store
-
-
-@pytest.fixture
-def prompts() -> AnsweringPrompts:
-    return AnsweringPrompts()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, store: UiStore, prompts: AnsweringPrompts) -> Iterator[DirectoryWindow]:
-    runner = TaskRunner(store.worker)
-    screen = DirectoryWindow(store.context(runner), prompts)
-    qtbot.addWidget(screen)
-    screen.show()
-    with qtbot.waitSignal(screen.model.sig_page_loaded, timeout=5000):
-        screen.start()
-    qtbot.waitUntil(lambda: runner.pending() == 0)
-    yield screen
-    retire(qtbot, screen, runner)
 
 
 def open_first(qtbot: QtBot, window: DirectoryWindow) -> CustomerDialog:
