@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +20,17 @@ from platformdirs import user_data_dir
 from sqlalchemy import Engine
 
 from app.demo import seed_demo_store
+from app.devices.builders import BUILDERS
+from app.devices.drivers import TERMINATORS, DriverCatalogue
+from app.devices.manager import ConfiguredDevice, DeviceManager
+from app.devices.resolution import IdentificationResolver
+from app.devices.wedge import WedgeConfig
 from app.domain.staff import Actor, Role
+from app.services.devices import DeviceSettingsService
 from app.services.directory import DirectoryService, VenueSettings
-from app.services.dto import StoreFacts
+from app.services.dto import DeviceConfig, StoreFacts
 from app.services.duplicates import DuplicateFinder
+from app.services.identification import IdentificationService
 from app.services.identifiers import IdentifierService
 from app.services.merge import MergeService
 from app.services.photos import PhotoService
@@ -33,9 +41,11 @@ from app.store.unit_of_work import SqlUnitOfWorkFactory
 from app.ui.app import close_application, create_application, run_headless_check, run_interactive
 from app.ui.directory_context import DirectoryContext
 from app.ui.formatting import DisplayFormats
+from app.ui.identification_banner import DeviceBridge
 from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
 from app.ui.virtual_display import DisplayStartError, VirtualDisplay, display_available
+from app.ui.wedge_filter import WedgeFilter
 
 log = logging.getLogger("app")
 
@@ -96,6 +106,8 @@ class Terminal:
     duplicates: DuplicateFinder
     merges: MergeService
     photos: PhotoService
+    identification: IdentificationService
+    device_settings: DeviceSettingsService
     actor: Actor
     seeded: bool = False
     _closed: bool = field(default=False, repr=False)
@@ -147,9 +159,51 @@ def open_terminal(settings: Settings) -> Terminal:
         duplicates=DuplicateFinder(uow_factory),
         merges=MergeService(uow_factory),
         photos=PhotoService(uow_factory),
+        identification=IdentificationService(uow_factory, venue),
+        device_settings=DeviceSettingsService(uow_factory, DriverCatalogue()),
         actor=actor,
         seeded=seeded,
     )
+
+
+def start_devices(terminal: Terminal, bridge: DeviceBridge) -> DeviceManager:
+    """Start this terminal's configured devices; what they read reaches ``bridge``.
+
+    A demo store gets a keyboard-wedge reader on first run, so a USB reader that types
+    works out of the box.
+    """
+    settings = terminal.device_settings
+    if terminal.seeded and not settings.configured():
+        settings.save(terminal.actor, DeviceConfig("Keyboard card reader", "keyboard-wedge"))
+    resolver = IdentificationResolver(
+        terminal.identification, lambda: terminal.actor, bridge.deliver
+    )
+    manager = DeviceManager(resolver, BUILDERS)
+    manager.start(
+        [ConfiguredDevice(c.name, c.driver, c.settings) for c in settings.configured() if c.enabled]
+    )
+    return manager
+
+
+def wedge_filters(terminal: Terminal, manager: DeviceManager) -> list[WedgeFilter]:
+    """One application-wide keyboard filter per keyboard-wedge device."""
+    filters = []
+    for config in terminal.device_settings.configured():
+        if config.driver != "keyboard-wedge" or not config.enabled:
+            continue
+        s = config.settings
+        wedge = WedgeFilter(
+            WedgeConfig(
+                max_gap_s=int(str(s.get("max_gap_ms", 40))) / 1000,
+                min_length=int(str(s.get("min_length", 4))),
+                terminators=(TERMINATORS[str(s.get("terminator", "CR"))] or b"").decode(),
+                sentinels=str(s.get("sentinels", "%;+")),
+            )
+        )
+        name = config.name
+        wedge.sig_burst.connect(lambda text, name=name: manager.feed(name, text.encode()))
+        filters.append(wedge)
+    return filters
 
 
 def _seed_if_empty(engine: Engine, uow_factory: SqlUnitOfWorkFactory, settings: Settings) -> bool:
@@ -252,6 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(settings: Settings, *, check: bool) -> int:
     terminal = open_terminal(settings)
     app = create_application(sys.argv[:1])
+    stack = ExitStack()
     try:
         runner = TaskRunner(terminal.worker)
         context = DirectoryContext(
@@ -268,6 +323,13 @@ def _run(settings: Settings, *, check: bool) -> int:
         window = MainWindow(
             context, venue_name=settings.venue_name, store_label=str(terminal.location.path)
         )
+        bridge = DeviceBridge()
+        bridge.sig_resolved.connect(window.banner.show_resolved)
+        devices = start_devices(terminal, bridge)
+        stack.callback(devices.stop)
+        wedges = wedge_filters(terminal, devices)  # held here: Qt does not own them
+        for wedge in wedges:
+            app.installEventFilter(wedge)
         if not check:
             return run_interactive(app, window)
         report = run_headless_check(window, settings.selfcheck_dir, terminal.facts())
@@ -276,4 +338,5 @@ def _run(settings: Settings, *, check: bool) -> int:
         close_application(app, window)
         return 0 if report.ok else 1
     finally:
+        stack.close()  # devices stop before the store they read from closes
         terminal.close()

@@ -1,10 +1,12 @@
-"""The main window: the directory for now, with who is signed in and which store is open."""
+"""The main window: the directory for now, the identification strip above it, and who is
+signed in and which store is open below."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app.ui.directory_window import DirectoryContext, DirectoryWindow
+from app.ui.identification_banner import IdentificationBanner
 from app.ui.prompts import Prompts
 
 MESSAGE_MS = 6_000
@@ -24,8 +26,14 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Tabkeeper — {venue_name}")
-        self.directory = DirectoryWindow(context, prompts, self)
-        self.setCentralWidget(self.directory)
+        self.banner = IdentificationBanner()
+        self.directory = DirectoryWindow(context, prompts)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.directory, 1)
+        self.setCentralWidget(central)
         actor = context.actor
         self.store_label = QLabel(f"Store: {store_label}")
         self.store_label.setToolTip(store_label)
