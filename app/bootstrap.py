@@ -39,6 +39,7 @@ from app.store.database import StoreLocation, create_session_factory, create_sto
 from app.store.migrate import current_revision, head_revision, upgrade_store
 from app.store.unit_of_work import SqlUnitOfWorkFactory
 from app.ui.app import close_application, create_application, run_headless_check, run_interactive
+from app.ui.devices_dialog import DevicesContext
 from app.ui.directory_context import DirectoryContext
 from app.ui.formatting import DisplayFormats
 from app.ui.identification_banner import DeviceBridge
@@ -179,10 +180,26 @@ def start_devices(terminal: Terminal, bridge: DeviceBridge) -> DeviceManager:
         terminal.identification, lambda: terminal.actor, bridge.deliver
     )
     manager = DeviceManager(resolver, BUILDERS)
-    manager.start(
-        [ConfiguredDevice(c.name, c.driver, c.settings) for c in settings.configured() if c.enabled]
-    )
+    manager.start(enabled_devices(settings.configured()))
     return manager
+
+
+def enabled_devices(configs: Sequence[DeviceConfig]) -> list[ConfiguredDevice]:
+    """What the device manager runs: the configured devices that are in use."""
+    return [ConfiguredDevice(c.name, c.driver, c.settings) for c in configs if c.enabled]
+
+
+def devices_context(
+    terminal: Terminal, runner: TaskRunner, manager: DeviceManager
+) -> DevicesContext:
+    """The devices screen's wiring: after a save or removal the devices restart."""
+    return DevicesContext(
+        service=terminal.device_settings,
+        actor=terminal.actor,
+        runner=runner,
+        statuses=manager.statuses,
+        on_changed=lambda configs: manager.restart(enabled_devices(configs)),
+    )
 
 
 def wedge_filters(terminal: Terminal, manager: DeviceManager) -> list[WedgeFilter]:
@@ -320,13 +337,16 @@ def _run(settings: Settings, *, check: bool) -> int:
             merges=terminal.merges,
             photos=terminal.photos,
         )
-        window = MainWindow(
-            context, venue_name=settings.venue_name, store_label=str(terminal.location.path)
-        )
         bridge = DeviceBridge()
-        bridge.sig_resolved.connect(window.banner.show_resolved)
         devices = start_devices(terminal, bridge)
         stack.callback(devices.stop)
+        window = MainWindow(
+            context,
+            venue_name=settings.venue_name,
+            store_label=str(terminal.location.path),
+            devices=devices_context(terminal, runner, devices),
+        )
+        bridge.sig_resolved.connect(window.banner.show_resolved)
         wedges = wedge_filters(terminal, devices)  # held here: Qt does not own them
         for wedge in wedges:
             app.installEventFilter(wedge)

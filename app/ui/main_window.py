@@ -3,8 +3,12 @@ signed in and which store is open below."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from app.domain.staff import Permission
+from app.ui.devices_dialog import DevicesContext, DevicesDialog
 from app.ui.directory_window import DirectoryContext, DirectoryWindow
 from app.ui.identification_banner import IdentificationBanner
 from app.ui.prompts import Prompts
@@ -22,9 +26,12 @@ class MainWindow(QMainWindow):
         venue_name: str,
         store_label: str,
         prompts: Prompts | None = None,
+        devices: DevicesContext | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._prompts = prompts
+        self._devices = devices
         self.setWindowTitle(f"Tabkeeper — {venue_name}")
         self.banner = IdentificationBanner()
         self.directory = DirectoryWindow(context, prompts)
@@ -48,8 +55,25 @@ class MainWindow(QMainWindow):
         context.runner.sig_busy_changed.connect(
             lambda working: self.busy.setText("Working…" if working else "")
         )
+        self.devices_action = QAction("Devices…", self)
+        self.devices_action.setStatusTip("Card readers, scanners and caller-ID units")
+        self.devices_action.setEnabled(
+            devices is not None and actor.may(Permission.CONFIGURE_DEVICES)
+        )
+        self.devices_action.triggered.connect(self.open_devices)
+        self.menuBar().addMenu("&Terminal").addAction(self.devices_action)
         self.resize(1280, 800)
 
     def start(self) -> None:
         """Load the first page of the directory."""
         self.directory.start()
+
+    def open_devices(self) -> DevicesDialog | None:
+        """Show the devices screen (managers only); it closes itself when done."""
+        if self._devices is None or not self.devices_action.isEnabled():
+            return None
+        dialog = DevicesDialog(self._devices, self._prompts, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.start()
+        return dialog
