@@ -24,8 +24,12 @@ test: setup
 	source var/test-services.env; \
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
+# Device latencies need pcscd + vpcd and socat: started like `make test` does.
 bench: setup
-	$(PY) -m benchmarks
+	@trap 'scripts/test-services.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	scripts/test-services.sh start; \
+	source var/test-services.env; \
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
 
 # Runs every checker even when an earlier one fails, so one pass shows all problems.
 lint: setup
