@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from app.devices.drivers import DriverCatalogue
 from app.devices.events import DeviceState, DeviceStatus
 from app.devices.pcsc_reader import SmartCardServiceError
 from app.devices.serial_port import PortInfo
+from app.domain.staff import Actor, Role
 from app.services.devices import DeviceSettingsService
 from app.services.dto import DeviceConfig
 from app.ui.devices_dialog import READERS_UNAVAILABLE, DeviceForm, DevicesContext, DevicesDialog
+from app.ui.main_window import MainWindow
 from app.ui.tasks import TaskRunner
 from tests.ui import MANAGER, AnsweringPrompts, UiStore, retire, ui_store
 
@@ -168,3 +171,24 @@ def test_editing_keeps_the_settings_and_removing_forgets_the_device(
     assert dialog.model.rowCount() == 0
     assert terminal.changed[-1] == []
     assert len(terminal.changed) == 2
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.CASHIER])
+def test_the_main_window_opens_devices_for_managers_only(
+    qtbot: QtBot, store: UiStore, service: DeviceSettingsService, role: Role
+) -> None:
+    runner = TaskRunner(store.worker)
+    actor = Actor(staff_uuid=MANAGER.staff_uuid, name="Sam", role=role)
+    context = replace(store.context(runner), actor=actor)
+    devices = DevicesContext(service, actor, runner, statuses=list, on_changed=lambda _c: None)
+    window = MainWindow(context, venue_name="Test", store_label="test.db", devices=devices)
+    qtbot.addWidget(window)
+    assert window.devices_action.isEnabled() is (role is Role.MANAGER)
+    opened = window.open_devices()
+    if role is Role.MANAGER:
+        assert opened is not None
+        qtbot.waitUntil(lambda: runner.pending() == 0, timeout=5000)
+        assert opened.isVisible()
+    else:
+        assert opened is None
+    retire(qtbot, window, runner)
