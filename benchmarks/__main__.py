@@ -97,6 +97,15 @@ def table(results: list[dict[str, Any]]) -> str:
         for name, _ in DEVICES
         if (figures := r.get("devices", {}).get(name, {})).get("p99") is None
     ]
+    for r in results:
+        pcsc = r.get("devices", {}).get("pcsc", {})
+        if pcsc.get("after_present_p50") is not None:
+            notes.append(
+                f"{r['size']:,} pcsc: pcscd + vpcd report the inserted card present after "
+                f"{pcsc['present_p50']:.0f} ms (p50); from present to identified "
+                f"{pcsc['after_present_p50']:.1f} / {pcsc['after_present_p99']:.1f} ms "
+                "(p50 / p99)."
+            )
     return "\n".join([*lines, "", targets, *notes])
 
 

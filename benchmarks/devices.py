@@ -22,6 +22,7 @@ import queue
 import random
 import shutil
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -246,11 +247,13 @@ def measure_pcsc(engine: Engine, values: list[str], warmup: int) -> dict[str, An
     if reader not in readers:
         return not_measured(f"vpcd reader {reader!r} not found (readers: {readers})")
     latencies: list[float] = []
-    with _pcsc_harness(engine, reader) as harness:
+    after_present: list[float] = []
+    with _pcsc_harness(engine, reader) as harness, PresenceProbe(reader) as probe:
         time.sleep(0.5)  # the watcher's first look at the readers
         harness.drain()
         for n, value in enumerate(values):
             card = VirtualCard(uid=bytes.fromhex(value), port=port)
+            probe.clear()
             t0 = time.perf_counter()
             try:
                 card.connect()
@@ -260,10 +263,76 @@ def measure_pcsc(engine: Engine, values: list[str], warmup: int) -> dict[str, An
                 t1 = harness.identified(value)
             finally:
                 card.close()
+            present = probe.first_present()
             if n >= warmup:
                 latencies.append((t1 - t0) * 1000)
+                if present is not None:
+                    after_present.append((t1 - present) * 1000)
             _wait_removed(harness)
-    return summary(latencies, harness, note=f"reader {reader}")
+    result = summary(latencies, harness, note=f"reader {reader}")
+    if after_present:
+        # The part pcscd and vpcd take before any PC/SC client can see the card, and the
+        # part that is the app's (connect, GET UID, lookup), from a second PC/SC context.
+        result["present_p50"] = statistics.median(
+            [total - rest for total, rest in zip(latencies, after_present, strict=False)]
+        )
+        result["after_present_p50"] = statistics.median(after_present)
+        result["after_present_p99"] = percentile(after_present, 99)
+    return result
+
+
+class PresenceProbe:
+    """A second PC/SC context that notes when pcscd reports a card in ``reader``."""
+
+    def __init__(self, reader: str) -> None:
+        self.reader = reader
+        self._times: queue.Queue[float] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pcsc-probe", daemon=True)
+        self._context: int | None = None
+
+    def __enter__(self) -> PresenceProbe:
+        from smartcard import scard
+
+        hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hresult == scard.SCARD_S_SUCCESS:
+            self._context = context
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        from smartcard import scard
+
+        self._stop.set()
+        if self._context is not None:
+            scard.SCardCancel(self._context)
+            self._thread.join(timeout=2)
+            scard.SCardReleaseContext(self._context)
+
+    def clear(self) -> None:
+        while not self._times.empty():
+            self._times.get_nowait()
+
+    def first_present(self) -> float | None:
+        try:
+            return self._times.get(timeout=0.5)
+        except queue.Empty:
+            return None
+
+    def _run(self) -> None:
+        from smartcard import scard
+
+        state = scard.SCARD_STATE_UNAWARE
+        while not self._stop.is_set():
+            hresult, states = scard.SCardGetStatusChange(self._context, 500, [(self.reader, state)])
+            now = time.perf_counter()
+            if hresult != scard.SCARD_S_SUCCESS:
+                continue
+            event = int(states[0][1])
+            was_present = bool(state & scard.SCARD_STATE_PRESENT)
+            state = event & ~scard.SCARD_STATE_CHANGED
+            if event & scard.SCARD_STATE_PRESENT and not was_present:
+                self._times.put(now)
 
 
 def _wait_removed(harness: Harness) -> None:
