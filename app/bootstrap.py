@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_dir
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine
 
 from app.demo import seed_demo_store
@@ -190,22 +191,51 @@ def enabled_devices(configs: Sequence[DeviceConfig]) -> list[ConfiguredDevice]:
 
 
 def devices_context(
-    terminal: Terminal, runner: TaskRunner, manager: DeviceManager
+    terminal: Terminal,
+    runner: TaskRunner,
+    manager: DeviceManager,
+    wedges: KeyboardWedges | None = None,
 ) -> DevicesContext:
     """The devices screen's wiring: after a save or removal the devices restart."""
+
+    def changed(configs: list[DeviceConfig]) -> None:
+        manager.restart(enabled_devices(configs))
+        if wedges is not None:
+            wedges.install(configs)
+
     return DevicesContext(
         service=terminal.device_settings,
         actor=terminal.actor,
         runner=runner,
         statuses=manager.statuses,
-        on_changed=lambda configs: manager.restart(enabled_devices(configs)),
+        on_changed=changed,
     )
 
 
 def wedge_filters(terminal: Terminal, manager: DeviceManager) -> list[WedgeFilter]:
     """One application-wide keyboard filter per keyboard-wedge device."""
+    return _wedge_filters(terminal.device_settings.configured(), manager)
+
+
+@dataclass
+class KeyboardWedges:
+    """The installed keyboard filters, rebuilt whenever the devices change."""
+
+    app: QApplication
+    manager: DeviceManager
+    filters: list[WedgeFilter] = field(default_factory=list)  # held: Qt does not own them
+
+    def install(self, configs: list[DeviceConfig]) -> None:
+        for old in self.filters:
+            self.app.removeEventFilter(old)
+        self.filters = _wedge_filters(configs, self.manager)
+        for wedge in self.filters:
+            self.app.installEventFilter(wedge)
+
+
+def _wedge_filters(configs: list[DeviceConfig], manager: DeviceManager) -> list[WedgeFilter]:
     filters = []
-    for config in terminal.device_settings.configured():
+    for config in configs:
         if config.driver != "keyboard-wedge" or not config.enabled:
             continue
         s = config.settings
@@ -340,16 +370,15 @@ def _run(settings: Settings, *, check: bool) -> int:
         bridge = DeviceBridge()
         devices = start_devices(terminal, bridge)
         stack.callback(devices.stop)
+        wedges = KeyboardWedges(app, devices)
+        wedges.install(terminal.device_settings.configured())
         window = MainWindow(
             context,
             venue_name=settings.venue_name,
             store_label=str(terminal.location.path),
-            devices=devices_context(terminal, runner, devices),
+            devices=devices_context(terminal, runner, devices, wedges),
         )
         bridge.sig_resolved.connect(window.banner.show_resolved)
-        wedges = wedge_filters(terminal, devices)  # held here: Qt does not own them
-        for wedge in wedges:
-            app.installEventFilter(wedge)
         if not check:
             return run_interactive(app, window)
         report = run_headless_check(window, settings.selfcheck_dir, terminal.facts())

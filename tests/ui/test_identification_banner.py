@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.bootstrap import Settings, Terminal, open_terminal, start_devices, wedge_filters
+from app.bootstrap import KeyboardWedges, Settings, Terminal, open_terminal, start_devices
 from app.store import schema
 from app.ui.identification_banner import DeviceBridge, IdentificationBanner
 
@@ -52,10 +52,11 @@ def test_a_card_typed_by_a_reader_shows_its_customer(qtbot: QtBot, terminal: Ter
     bridge = DeviceBridge()
     bridge.sig_resolved.connect(banner.show_resolved)
     manager = start_devices(terminal, bridge)
-    filters = wedge_filters(terminal, manager)
     app = QApplication.instance()
-    assert app is not None and len(filters) == 1
-    app.installEventFilter(filters[0])
+    assert isinstance(app, QApplication)
+    wedges = KeyboardWedges(app, manager)
+    wedges.install(terminal.device_settings.configured())
+    assert len(wedges.filters) == 1
     try:
         qtbot.keyClicks(field, value, delay=2)
         qtbot.keyClick(field, Qt.Key.Key_Return, delay=2)
@@ -64,6 +65,9 @@ def test_a_card_typed_by_a_reader_shows_its_customer(qtbot: QtBot, terminal: Ter
         qtbot.keyClicks(field, "9999999999994", delay=2)
         qtbot.keyClick(field, Qt.Key.Key_Return, delay=2)
         qtbot.waitUntil(lambda: "Unknown barcode card" in banner.label.text(), timeout=5000)
+        wedges.install([])  # the reader was removed in the devices screen
+        qtbot.keyClicks(field, "2900", delay=2)
+        qtbot.waitUntil(lambda: field.text() == "2900", timeout=5000)
     finally:
-        app.removeEventFilter(filters[0])
+        wedges.install([])
         manager.stop()
