@@ -22,8 +22,8 @@ from sqlalchemy import Engine
 
 from app.demo import seed_demo_store
 from app.devices.builders import BUILDERS
-from app.devices.drivers import TERMINATORS, DriverCatalogue
-from app.devices.manager import ConfiguredDevice, DeviceManager
+from app.devices.drivers import DriverCatalogue
+from app.devices.manager import ConfiguredDevice, DeviceManager, terminator
 from app.devices.resolution import IdentificationResolver
 from app.devices.wedge import WedgeConfig
 from app.domain.staff import Actor, Role
@@ -212,11 +212,6 @@ def devices_context(
     )
 
 
-def wedge_filters(terminal: Terminal, manager: DeviceManager) -> list[WedgeFilter]:
-    """One application-wide keyboard filter per keyboard-wedge device."""
-    return _wedge_filters(terminal.device_settings.configured(), manager)
-
-
 @dataclass
 class KeyboardWedges:
     """The installed keyboard filters, rebuilt whenever the devices change."""
@@ -243,7 +238,7 @@ def _wedge_filters(configs: list[DeviceConfig], manager: DeviceManager) -> list[
             WedgeConfig(
                 max_gap_s=int(str(s.get("max_gap_ms", 40))) / 1000,
                 min_length=int(str(s.get("min_length", 4))),
-                terminators=(TERMINATORS[str(s.get("terminator", "CR"))] or b"").decode(),
+                terminators=(terminator(s) or b"").decode(),
                 sentinels=str(s.get("sentinels", "%;+")),
             )
         )
