@@ -25,6 +25,22 @@ class Permission(StrEnum):
     MANAGE_IDENTIFIERS = "manage_identifiers"
     VIEW_AUDIT_LOG = "view_audit_log"
     CONFIGURE_DEVICES = "configure_devices"
+    # Guest tabs
+    OPEN_TAB = "open_tab"
+    EDIT_TAB = "edit_tab"  # add lines, send orders, attach categories
+    VOID_LINE = "void_line"  # a line not yet sent to the kitchen
+    VOID_SENT_LINE = "void_sent_line"  # the kitchen already has it
+    MOVE_TAB = "move_tab"
+    SPLIT_MERGE_TAB = "split_merge_tab"
+    PRINT_GUEST_CHECK = "print_guest_check"
+    TAKE_PAYMENT = "take_payment"
+    CLOSE_TAB = "close_tab"
+    REOPEN_TAB = "reopen_tab"  # audited
+    OVERRIDE_TAB_LIMIT = "override_tab_limit"  # logged
+    # Accounts
+    ADJUST_LEDGER = "adjust_ledger"  # adjust or reverse points and purse entries
+    TOP_UP_PURSE = "top_up_purse"
+    ATTACH_CUSTOMER = "attach_customer"
 
 
 _FRONT_OF_HOUSE = frozenset(
@@ -35,9 +51,27 @@ _FRONT_OF_HOUSE = frozenset(
     }
 )
 
+# Serving a table: everything short of money and of undoing what the kitchen has.
+_WAITER = _FRONT_OF_HOUSE | {
+    Permission.OPEN_TAB,
+    Permission.EDIT_TAB,
+    Permission.VOID_LINE,
+    Permission.MOVE_TAB,
+    Permission.SPLIT_MERGE_TAB,
+    Permission.PRINT_GUEST_CHECK,
+    Permission.ATTACH_CUSTOMER,
+}
+
+# The till: a waiter's work plus taking money and closing tabs.
+_CASHIER = _WAITER | {
+    Permission.TAKE_PAYMENT,
+    Permission.CLOSE_TAB,
+    Permission.TOP_UP_PURSE,
+}
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.CASHIER: _FRONT_OF_HOUSE,
-    Role.WAITER: _FRONT_OF_HOUSE,
+    Role.CASHIER: _CASHIER,
+    Role.WAITER: _WAITER,
     Role.MANAGER: frozenset(Permission),
 }
 
