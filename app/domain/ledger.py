@@ -58,7 +58,8 @@ def _points(n: int) -> str:
     return f"{n} point" if abs(n) == 1 else f"{n} points"
 
 
-def _aware_utc(at: datetime, what: str = "at") -> datetime:
+def as_utc(at: datetime, what: str = "at") -> datetime:
+    """``at`` in UTC; a time with no zone is refused rather than guessed."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValidationError.single(what, f"The time {at.isoformat()} has no time zone")
     return at.astimezone(UTC)
@@ -109,7 +110,7 @@ class LedgerEntry:
             raise ValidationError.single("reason", f"Say why: a {self.kind.value} needs a reason")
         if not self.terminal or not self.staff_uuid:
             raise ValidationError.single("staff_uuid", "Say which terminal and who wrote it")
-        object.__setattr__(self, "at", _aware_utc(self.at))
+        object.__setattr__(self, "at", as_utc(self.at))
 
 
 @dataclass(frozen=True, slots=True)
