@@ -201,6 +201,7 @@ SEEDS = [
 ]
 
 
+@pytest.mark.fuzz
 def test_fuzzed_atrs_only_ever_raise_device_parse_error() -> None:
     accepted = assert_only_raises(parse_atr, DeviceParseError, SEEDS)
     assert accepted > 0, "the fuzzer should produce some well-formed ATRs too"

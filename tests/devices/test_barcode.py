@@ -340,6 +340,7 @@ def _scan_and_identify(data: bytes) -> object:
     raise DeviceParseError("neither format reads it")
 
 
+@pytest.mark.fuzz
 def test_fuzz_only_device_parse_error() -> None:
     accepted = assert_only_raises(_scan_and_identify, DeviceParseError, SEEDS)
     assert accepted > 0

@@ -391,14 +391,17 @@ def _timed(parse: Callable[[bytes], object], seeds: list[bytes]) -> None:
     assert_only_raises(parse, DeviceParseError, seeds)
 
 
+@pytest.mark.fuzz
 def test_fuzz_parse_raw_message() -> None:
     _timed(parse_raw_message, RAW_SEEDS)
 
 
+@pytest.mark.fuzz
 def test_fuzz_parse_raw_hex() -> None:
     _timed(parse_raw_hex, [seed.hex(" ").upper().encode() for seed in RAW_SEEDS])
 
 
+@pytest.mark.fuzz
 def test_fuzz_parse_formatted() -> None:
     seeds = [
         ROCKWELL.encode(),
@@ -407,6 +410,7 @@ def test_fuzz_parse_formatted() -> None:
     _timed(parse_formatted, seeds)
 
 
+@pytest.mark.fuzz
 def test_fuzz_assembler_feed() -> None:
     assembler = CallerIdAssembler()
 

@@ -363,6 +363,7 @@ def _parse_with_key(data: bytes) -> object:
     return parse_swipe(data, hmac_key=b"fuzz key")
 
 
+@pytest.mark.fuzz
 def test_fuzz_only_device_parse_error() -> None:
     accepted = assert_only_raises(_parse_with_key, DeviceParseError, SEEDS)
     assert accepted > 0

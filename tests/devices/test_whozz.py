@@ -228,9 +228,11 @@ SEEDS = [
 ]
 
 
+@pytest.mark.fuzz
 def test_fuzz_parse_packet() -> None:
     assert_only_raises(parse_packet, DeviceParseError, SEEDS)
 
 
+@pytest.mark.fuzz
 def test_fuzz_parse_line() -> None:
     assert_only_raises(parse_line, DeviceParseError, [seed[20:] for seed in SEEDS])
