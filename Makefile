@@ -7,8 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS='-k pcsc -x'`.
 PYTEST_ARGS ?=
+# Inputs per parser for `make fuzz` (the normal test run feeds each parser 100,000).
+FUZZ_RUNS ?= 2000000
 
-.PHONY: setup run test bench lint
+.PHONY: setup run test fuzz bench lint
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +25,12 @@ test: setup
 	scripts/test-services.sh start; \
 	source var/test-services.env; \
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the parser fuzz tests (marked `fuzz`), each with FUZZ_RUNS inputs; pure parsers,
+# so no services are started. `make fuzz FUZZ_RUNS=10000000` runs longer.
+fuzz: setup
+	TABKEEPER_FUZZ_RUNS=$(FUZZ_RUNS) QT_QPA_PLATFORM=offscreen \
+	$(PY) -m pytest -m fuzz tests/devices --durations=0 $(PYTEST_ARGS)
 
 # Device latencies need pcscd + vpcd and socat: started like `make test` does.
 bench: setup
