@@ -12,6 +12,7 @@ from app.domain.errors import ConflictError, NotFoundError, ValidationError
 from app.domain.staff import Actor, Permission
 from app.domain.text import clean
 from app.services.audit import require, write_audit
+from app.services.cards import SwipedCard, attach_swiped_card, normalise_card
 from app.services.customer_apply import apply_form, check_unique, working_phone_holder
 from app.services.customer_form import CustomerForm, check_form
 from app.services.dto import Changes, DirectoryPage, DirectoryQuery
@@ -95,10 +96,18 @@ class DirectoryService:
                 for e in uow.audit.for_entity(customer.uuid, limit)
             )
 
-    def create(self, actor: Actor, form: CustomerForm) -> Saved:
+    def create(self, actor: Actor, form: CustomerForm, card: SwipedCard | None = None) -> Saved:
+        """Sign a customer up; with ``card``, the card just read at the till is theirs.
+
+        Handing the new customer the card they just swiped is part of signing them up, so
+        creating customers is permission enough; enrolling a card on an existing customer
+        (``IdentifierService.enrol``) needs a manager.
+        """
         require(actor, Permission.CREATE_CUSTOMER)
         now = self._clock()
-        checked = check_form(form, default_region=self._venue.default_region, today=now.date())
+        region = self._venue.default_region
+        checked = check_form(form, default_region=region, today=now.date())
+        card_value = None if card is None else normalise_card(card.kind, card.value, region)
         with self._uow() as uow:
             check_unique(uow, checked, None, will_be_active=True)
             customer = Customer(
@@ -120,6 +129,8 @@ class DirectoryService:
                 f"Added {customer.full_name}",
                 changed,
             )
+            if card is not None and card_value is not None:
+                attach_swiped_card(uow, actor, customer, card, card_value, now)
             record = record_of(customer)
             uow.commit()
             return Saved(record, _CUSTOMERS)

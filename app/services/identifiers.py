@@ -7,16 +7,17 @@ from datetime import datetime
 
 from app.domain.audit import AuditAction
 from app.domain.errors import ConflictError, NotFoundError, ValidationError
-from app.domain.identifiers import (
-    Identifier,
-    IdentifierKind,
-    IdentifierStatus,
-    normalise_identifier_value,
-)
+from app.domain.identifiers import Identifier, IdentifierKind, IdentifierStatus
 from app.domain.staff import Actor, Permission
 from app.domain.text import clean
 from app.services.audit import require, write_audit
-from app.services.contacts import normalise_phone
+from app.services.cards import (
+    SwipedCard,
+    audit_issued,
+    normalise_card,
+    refuse_taken,
+    shown_value,
+)
 from app.services.directory import Clock, VenueSettings, utc_clock
 from app.services.dto import Changes, IdentifierHit
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -47,9 +48,7 @@ class IdentifierService:
 
     def normalise(self, kind: IdentifierKind, raw: str) -> str:
         """The stored form of a value as typed or read; phones become E.164."""
-        if kind is IdentifierKind.PHONE:
-            return normalise_phone(raw, self._venue.default_region, "value").e164
-        return normalise_identifier_value(kind, raw)
+        return normalise_card(kind, raw, self._venue.default_region)
 
     def lookup(self, kind: IdentifierKind, raw: str) -> IdentifierHit | None:
         """What a swipe, tap or scan resolves to: one indexed read."""
@@ -66,7 +65,7 @@ class IdentifierService:
             raise ValidationError.single("expires_at", "The expiry date is already past.")
         with self._uow() as uow:
             owner_uuid = self._check_owner(uow, request)
-            _refuse_taken(uow, request.kind, value)
+            refuse_taken(uow, request.kind, value)
             identifier = Identifier(
                 kind=request.kind,
                 value=value,
@@ -78,17 +77,13 @@ class IdentifierService:
             )
             uow.identifiers.add(identifier)
             uow.flush()
-            write_audit(
-                uow,
-                actor,
-                AuditAction.IDENTIFIER_ADDED,
-                owner_uuid or identifier.uuid,
-                f"Issued {request.kind.label.lower()} {_shown(identifier)}",
-                {"identifier": identifier.uuid, "kind": request.kind},
-            )
-            view = IdentifierView.of(identifier)
+            view = audit_issued(uow, actor, identifier, owner_uuid or identifier.uuid)
             uow.commit()
             return view
+
+    def enrol(self, actor: Actor, customer_id: int, card: SwipedCard) -> IdentifierView:
+        """Give an existing customer the card just swiped, tapped or scanned (managers)."""
+        return self.issue(actor, CardRequest(card.kind, card.value, customer_id, label=card.label))
 
     def set_status(
         self, actor: Actor, identifier_id: int, status: IdentifierStatus
@@ -104,7 +99,7 @@ class IdentifierService:
                 holder = uow.identifiers.in_use(identifier.kind, identifier.value)
                 if holder is not None and holder.id != identifier.id:
                     raise ConflictError(
-                        f"Card {_shown(identifier)} was issued again since; it can't be "
+                        f"Card {shown_value(identifier)} was issued again since; it can't be "
                         f"{status.value} twice. Block the newer card first."
                     )
             identifier.status = status
@@ -113,7 +108,7 @@ class IdentifierService:
                 actor,
                 AuditAction.IDENTIFIER_STATUS_CHANGED,
                 _entity(uow, identifier),
-                f"Card {_shown(identifier)}: {before.value} → {status.value}",
+                f"Card {shown_value(identifier)}: {before.value} → {status.value}",
                 {"identifier": identifier.uuid, "from": before, "to": status},
             )
             uow.flush()
@@ -130,7 +125,7 @@ class IdentifierService:
         with self._uow() as uow:
             old = _get(uow, lost_id)
             value = self.normalise(old.kind, new_value)
-            _refuse_taken(uow, old.kind, value)
+            refuse_taken(uow, old.kind, value)
             if old.status is IdentifierStatus.ACTIVE:
                 old.status = IdentifierStatus.LOST
             new = Identifier(
@@ -150,7 +145,7 @@ class IdentifierService:
                 actor,
                 AuditAction.IDENTIFIER_REISSUED,
                 _entity(uow, new),
-                f"Re-issued card {_shown(old)} as {_shown(new)}",
+                f"Re-issued card {shown_value(old)} as {shown_value(new)}",
                 {"old": old.uuid, "new": new.uuid},
             )
             view = IdentifierView.of(new)
@@ -187,31 +182,9 @@ def _get(uow: UnitOfWork, identifier_id: int) -> Identifier:
     return identifier
 
 
-def _refuse_taken(uow: UnitOfWork, kind: IdentifierKind, value: str) -> None:
-    taken = uow.identifiers.in_use(kind, value)
-    if taken is None:
-        return
-    if taken.customer_id is None:
-        holder = "an impersonal card"
-    else:
-        customer = uow.customers.get(taken.customer_id)
-        holder = customer.describe() if customer else "another customer"
-    raise ValidationError.single(
-        "value",
-        f"{kind.label} {_shown(taken)} already belongs to {holder}; "
-        f"that card is {taken.status.value}.",
-    )
-
-
 def _entity(uow: UnitOfWork, identifier: Identifier) -> str:
     if identifier.customer_id is not None:
         customer = uow.customers.get(identifier.customer_id)
         if customer is not None:
             return customer.uuid
     return identifier.uuid
-
-
-def _shown(identifier: Identifier) -> str:
-    """The value as shown in messages and the audit log: long numbers are masked."""
-    value = identifier.value
-    return value if len(value) <= 8 else f"…{value[-6:]}"
