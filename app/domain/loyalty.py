@@ -106,7 +106,7 @@ class CustomerStats:
     """A regular's running figures. ``item_counts`` are all items ever bought (units);
     ``favourite_items`` the top :data:`FAVOURITES` of them, most bought first."""
 
-    customer_id: int
+    customer_id: int | None = None
     visits: int = 0
     total_spent_minor: int = 0
     first_visit: datetime | None = None

@@ -5,6 +5,7 @@ Everything here is re-exported by :mod:`app.domain.tabs`; import it from there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -86,6 +87,10 @@ class TabAttachment:
             raise ValidationError.single(
                 "target", "An order or a line category names its order or line; a tab one not"
             )
+
+    def __iter__(self) -> Iterator[AttachLevel | int | str | None]:
+        """Unpacks as ``(level, category_id, target)``, the triple the tab spec names."""
+        return iter((self.level, self.category_id, self.target))
 
 
 @dataclass(eq=False, kw_only=True)

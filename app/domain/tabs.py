@@ -315,8 +315,11 @@ class GuestTab:
             )
         self.limit_override_by = actor.staff_uuid
 
-    def check_limit(self, total_after_minor: int, limit_minor: int | None) -> None:
-        check_limit(total_after_minor, limit_minor, self.limit_override_by)
+    def check_limit(
+        self, total_after_minor: int, limit_minor: int | None, *, exponent: int = 2
+    ) -> None:
+        """Refuse ``total_after_minor`` over the limit unless a manager overrode it."""
+        check_limit(total_after_minor, limit_minor, self.limit_override_by, exponent=exponent)
 
     # Payments and closing -------------------------------------------------------------
 
@@ -332,7 +335,7 @@ class GuestTab:
         """What is left to pay on ``total_minor``; below zero when overpaid."""
         return total_minor - self.paid_minor
 
-    def add_payment(self, payment: Payment, *, total_minor: int) -> Payment:
+    def add_payment(self, payment: Payment, *, total_minor: int, exponent: int = 2) -> Payment:
         """Record a payment; it may not pay more than is due."""
         self.require_open()
         if payment.method in _ACCOUNTS and self.customer_id is None:
@@ -340,8 +343,8 @@ class GuestTab:
         due = self.due_minor(total_minor)
         if payment.amount_minor > due:
             raise ConflictError(
-                f"{format_minor(payment.amount_minor)} is more than the "
-                f"{format_minor(max(due, 0))} left to pay on tab {self.number}"
+                f"{format_minor(payment.amount_minor, exponent)} is more than the "
+                f"{format_minor(max(due, 0), exponent)} left to pay on tab {self.number}"
             )
         self.payments.append(payment)
         return payment
@@ -358,6 +361,7 @@ class GuestTab:
         points_balance: int | None = None,
         purse_balance_minor: int | None = None,
         credit_limit_minor: int = 0,
+        exponent: int = 2,
     ) -> list[Payment]:
         """Settle what is due with ``tenders`` (see :func:`~app.domain.payments.settle`)."""
         self.require_open()
@@ -373,20 +377,21 @@ class GuestTab:
             points_balance=points_balance,
             purse_balance_minor=purse_balance_minor,
             credit_limit_minor=credit_limit_minor,
+            exponent=exponent,
         )
         self.payments.extend(payments)
         return payments
 
-    def close(self, total_minor: int, at: datetime) -> None:
+    def close(self, total_minor: int, at: datetime, *, exponent: int = 2) -> None:
         """Close the tab; only when what was paid is exactly ``total_minor``."""
         self.require_open()
         due = self.due_minor(total_minor)
         if due > 0:
-            raise ConflictError(f"Tab {self.number} still has {format_minor(due)} to pay")
+            raise ConflictError(f"Tab {self.number} still has {format_minor(due, exponent)} to pay")
         if due < 0:
             raise ConflictError(
-                f"Tab {self.number} is paid {format_minor(-due)} more than its "
-                f"{format_minor(total_minor)}; a manager must refund it before closing"
+                f"Tab {self.number} is paid {format_minor(-due, exponent)} more than its "
+                f"{format_minor(total_minor, exponent)}; a manager must refund it before closing"
             )
         self.status, self.closed_at = TabStatus.CLOSED, as_utc(at)
 

@@ -587,3 +587,16 @@ def test_split_then_merge_keeps_every_line_and_the_total(
             groups.setdefault(line.order_no, set()).add(batches_before[line.uuid])
     assert all(len(sources) == 1 for sources in groups.values())
     assert all(n < tab.next_order_no for n in groups)
+
+
+def test_an_attachment_unpacks_as_level_category_target() -> None:
+    level, category_id, target = TabAttachment(level=AttachLevel.ORDER, category_id=5, target="2")
+    assert (level, category_id, target) == (AttachLevel.ORDER, 5, "2")
+
+
+def test_messages_follow_the_currency_exponent() -> None:
+    tab = new_tab()
+    with pytest.raises(ConflictError, match=r"^Tab 1 still has 1450 to pay$"):
+        tab.close(1450, T0, exponent=0)
+    with pytest.raises(ConflictError, match=r"takes the tab to 16\.250, over its 15\.000 limit"):
+        tab.check_limit(16250, 15000, exponent=3)
