@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.domain.ids import new_uuid7
+from app.domain.promotions import Composition
 
 
 @dataclass(eq=False)
 class PromotionCategory:
     """A named set of sales rules with a guest-tab limit and a priority.
 
-    The rules themselves arrive with guest tabs; the directory needs the category to
-    file customers and impersonal cards under it.
+    The rules are stored beside it (the store's ``sales_rules``) and reach pricing as
+    :class:`app.domain.promotions.CategoryRules`.
     """
 
     name: str
@@ -21,6 +22,8 @@ class PromotionCategory:
     tab_limit_minor: int | None = None  # None: no limit
     description: str = ""
     active: bool = True
+    composition: Composition = Composition.BEST_OF  # how its own rules combine
+    max_percent: Decimal | None = None  # cap on its discount, as a share of a line
     uuid: str = field(default_factory=new_uuid7)
     id: int | None = None
 
@@ -52,6 +55,7 @@ class Division:
 
     name: str
     sort_order: int = 0
+    promotion_category_id: int | None = None
     uuid: str = field(default_factory=new_uuid7)
     id: int | None = None
 
@@ -61,5 +65,6 @@ class DiningTable:
     division_id: int
     number: str
     seats: int = 4
+    promotion_category_id: int | None = None
     uuid: str = field(default_factory=new_uuid7)
     id: int | None = None

@@ -166,6 +166,8 @@ class Customer:
     status: CustomerStatus = CustomerStatus.ACTIVE
     status_reason: str = ""
     promotion_category_id: int | None = None
+    credit_limit_minor: int | None = None  # "pay later" up to this debt; None: no credit
+    tab_limit_minor: int | None = None  # their own guest-tab limit, over the category's
     signup_source: SignupSource = SignupSource.TILL
     merged_into_id: int | None = None
     created_at: datetime = field(default_factory=utcnow)

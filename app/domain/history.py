@@ -18,5 +18,7 @@ class Visit:
     order_count: int = 1
     guests: int = 1
     division_name: str = ""
+    tab_uuid: str | None = None  # the guest tab it closed (none for imported history)
+    identified_by: str = "none"  # card, phone, search or none (see tab_parts.IdentifiedBy)
     uuid: str = field(default_factory=new_uuid7)
     id: int | None = None

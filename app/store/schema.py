@@ -34,6 +34,7 @@ from app.domain.customers import (
     SignupSource,
 )
 from app.domain.identifiers import IdentifierKind, IdentifierStatus
+from app.domain.promotions import Composition
 from app.domain.staff import Role
 from app.store.types import DecimalText, UTCDateTime, enum_column
 
@@ -62,6 +63,14 @@ def _customer_fk(*, nullable: bool = False) -> Column[int]:
     )
 
 
+def _category_fk() -> Column[int]:
+    return Column(
+        "promotion_category_id",
+        Integer,
+        ForeignKey("promotion_categories.id", ondelete="SET NULL"),
+    )
+
+
 promotion_categories = Table(
     "promotion_categories",
     metadata,
@@ -72,6 +81,8 @@ promotion_categories = Table(
     Column("tab_limit_minor", Integer),
     Column("description", Text, nullable=False, server_default=""),
     Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("composition", enum_column(Composition), nullable=False, server_default="best_of"),
+    Column("max_percent", DecimalText),
 )
 
 staff = Table(
@@ -112,6 +123,8 @@ customers = Table(
         ForeignKey("promotion_categories.id", ondelete="SET NULL"),
         index=True,
     ),
+    Column("credit_limit_minor", Integer),
+    Column("tab_limit_minor", Integer),
     Column("signup_source", enum_column(SignupSource), nullable=False),
     Column("merged_into_id", Integer, ForeignKey("customers.id", ondelete="SET NULL")),
     Column("created_at", UTCDateTime, nullable=False, index=True),
@@ -263,6 +276,8 @@ visits = Table(
     Column("order_count", Integer, nullable=False, server_default="1"),
     Column("guests", Integer, nullable=False, server_default="1"),
     Column("division_name", String(80), nullable=False, server_default=""),
+    Column("tab_uuid", String(36)),
+    Column("identified_by", String(24), nullable=False, server_default="none"),
 )
 
 audit_log = Table(
@@ -323,6 +338,7 @@ divisions = Table(
     _uuid(),
     Column("name", String(80), nullable=False, unique=True),
     Column("sort_order", Integer, nullable=False, server_default="0"),
+    _category_fk(),
 )
 
 dining_tables = Table(
@@ -333,6 +349,7 @@ dining_tables = Table(
     Column("division_id", Integer, ForeignKey("divisions.id"), nullable=False, index=True),
     Column("number", String(16), nullable=False),
     Column("seats", Integer, nullable=False, server_default="4"),
+    _category_fk(),
 )
 
 # Devices plugged into this terminal; the store is the terminal's own, so no terminal id.
