@@ -106,6 +106,10 @@ class CardsTab(QWidget):
         self.model.modelReset.connect(self._update_actions)
         self._update_actions()
 
+    def expect_card(self, card: str) -> None:
+        """A new customer signed up with a card just read: say it comes with the save."""
+        self.hint.setText(f"{card} will be this customer's card when you save.")
+
     def _buttons(self) -> tuple[QPushButton, ...]:
         return (
             self.issue_button,

@@ -7,14 +7,11 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,14 +19,17 @@ from PySide6.QtWidgets import (
 from app.domain.customers import CustomerStatus
 from app.domain.errors import ValidationError
 from app.domain.staff import Permission
+from app.services.cards import SwipedCard
 from app.services.customer_form import CustomerForm
 from app.services.directory import Saved
 from app.services.dto import Changes, DirectoryFilter, DirectoryQuery, DirectoryRow
 from app.services.records import CustomerRecord
 from app.ui.customer_dialog import CategoryChoice, CustomerDialog
 from app.ui.directory_context import DirectoryContext
-from app.ui.directory_model import COLUMN_OF_SORT, Column, DirectoryModel
+from app.ui.directory_model import COLUMN_OF_SORT, DirectoryModel
+from app.ui.directory_table import directory_table
 from app.ui.duplicates_dialog import DuplicatesDialog
+from app.ui.identification_view import SignupOffer
 from app.ui.prompts import DialogPrompts, Prompts
 from app.ui.tasks import TaskFailure
 
@@ -39,18 +39,6 @@ _FILTERS = (
     (DirectoryFilter.ACTIVE, "Active"),
     (DirectoryFilter.INACTIVE, "Inactive"),
 )
-_WIDTHS = {
-    Column.NAME: 220,
-    Column.ALIAS: 110,
-    Column.PHONE: 150,
-    Column.EMAIL: 230,
-    Column.CATEGORY: 100,
-    Column.STATUS: 75,
-    Column.CREATED: 100,
-    Column.LAST_VISIT: 140,
-    Column.TOTAL_SPENT: 100,
-    Column.ORDERS: 60,
-}
 
 
 class DirectoryWindow(QWidget):
@@ -60,6 +48,7 @@ class DirectoryWindow(QWidget):
     sig_dialog_opened = Signal(object)  # CustomerDialog, once it is shown
     sig_duplicates_opened = Signal(object)  # DuplicatesDialog, once it is shown
     sig_message = Signal(str)  # something to tell the user
+    sig_signed_up_with_card = Signal(str)  # a new customer's name, saved with a swiped card
 
     def __init__(
         self,
@@ -104,26 +93,8 @@ class DirectoryWindow(QWidget):
             filter_row.addWidget(button)
         self.filters.idClicked.connect(lambda _id: self._run_search())
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
-        for column, width in _WIDTHS.items():
-            self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(Column.EMAIL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicatorClearable(True)
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # relevance until a click
-        header.sortIndicatorChanged.connect(self._sort_changed)
+        self.table = directory_table(self.model)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
 
         self.status = QLabel("Loading the directory…")
@@ -140,7 +111,7 @@ class DirectoryWindow(QWidget):
         self.note_button = QPushButton("Add note…")
         self.duplicates_button = QPushButton("Duplicates…")
         self.duplicates_button.setToolTip("Customers who may be the selected one entered twice")
-        self.new_button.clicked.connect(self.new_customer)
+        self.new_button.clicked.connect(lambda: self.new_customer())  # not with `checked`
         self.edit_button.clicked.connect(self.edit_selected)
         self.status_button.clicked.connect(self.toggle_active)
         self.block_button.clicked.connect(self.block_selected)
@@ -248,25 +219,38 @@ class DirectoryWindow(QWidget):
 
     # --- actions ---------------------------------------------------------------------
 
-    def new_customer(self) -> None:
-        self._open_dialog(None)
+    def new_customer(self, signup: SignupOffer | None = None) -> None:
+        """The form for a new customer; ``signup`` pre-fills it or hands them a card."""
+        self._open_dialog(None, signup)
 
     def edit_selected(self) -> None:
         row = self.selected_row()
-        if row is None:
-            return
+        if row is not None:
+            self.open_customer(row.id)
+
+    def open_customer(self, customer_id: int) -> None:
+        """Open a customer's record (each opening is audited)."""
         service, actor = self._ctx.service, self._ctx.actor
         self._ctx.runner.run(
-            lambda: service.open_record(actor, row.id), self._open_dialog, self._failed
+            lambda: service.open_record(actor, customer_id), self._open_dialog, self._failed
         )
 
-    def _open_dialog(self, record: CustomerRecord | None) -> None:
+    def _open_dialog(
+        self, record: CustomerRecord | None, signup: SignupOffer | None = None
+    ) -> None:
         if self.dialog is not None:
             self.dialog.close()
         live = self._ctx.record_context(self._prompts)
         dialog = CustomerDialog(self._categories, record, self._ctx.formats, self, context=live)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.sig_submitted.connect(lambda form: self._save(dialog, form))
+        card = signup.card if signup is not None else None
+        if signup is not None and signup.form != CustomerForm():
+            dialog.set_form(signup.form)
+        if card is not None:
+            dialog.cards.expect_card(f"{card.card.kind.label} {card.shown}")
+        dialog.sig_submitted.connect(
+            lambda form: self._save(dialog, form, card.card if card else None)
+        )
         dialog.sig_changed.connect(self._changed)
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.dialog = dialog
@@ -277,12 +261,14 @@ class DirectoryWindow(QWidget):
         if self.dialog is dialog:
             self.dialog = None
 
-    def _save(self, dialog: CustomerDialog, form: CustomerForm) -> None:
+    def _save(
+        self, dialog: CustomerDialog, form: CustomerForm, card: SwipedCard | None = None
+    ) -> None:
         service, actor, record = self._ctx.service, self._ctx.actor, dialog.record
 
         def save() -> Saved:
             if record is None:
-                return service.create(actor, form)
+                return service.create(actor, form, card)
             return service.edit(actor, record.id, form)
 
         def refused(failure: TaskFailure) -> None:
@@ -294,6 +280,8 @@ class DirectoryWindow(QWidget):
         def saved(result: Saved) -> None:
             dialog.accept()
             self.sig_message.emit(f"Saved {result.record.full_name}")
+            if card is not None:
+                self.sig_signed_up_with_card.emit(result.record.full_name)
             self._changed(result.changes)
 
         self._ctx.runner.run(save, saved, refused)
@@ -375,6 +363,10 @@ class DirectoryWindow(QWidget):
     def _done(self, message: str, changes: Changes) -> None:
         self.error.hide()
         self.sig_message.emit(message)
+        self._changed(changes)
+
+    def changed_elsewhere(self, changes: Changes) -> None:
+        """Another screen (the identification strip) changed customers or cards."""
         self._changed(changes)
 
     def _changed(self, changes: Changes) -> None:

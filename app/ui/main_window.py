@@ -8,12 +8,17 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app.domain.staff import Permission
+from app.services.dto import Changes
 from app.ui.devices_dialog import DevicesContext, DevicesDialog
 from app.ui.directory_window import DirectoryContext, DirectoryWindow
+from app.ui.enrol_dialog import EnrolDialog
 from app.ui.identification_banner import IdentificationBanner
-from app.ui.prompts import Prompts
+from app.ui.identification_view import CardOffer
+from app.ui.prompts import DialogPrompts, Prompts
 
 MESSAGE_MS = 6_000
+CARD_CHANGES = Changes(customers=True, identifiers=True, audit=True)
+NEXT_SWIPE = "The next swipe brings them up."
 
 
 class MainWindow(QMainWindow):
@@ -33,7 +38,9 @@ class MainWindow(QMainWindow):
         self._prompts = prompts
         self._devices = devices
         self.setWindowTitle(f"Tabkeeper — {venue_name}")
-        self.banner = IdentificationBanner()
+        self._record_context = context.record_context(prompts or DialogPrompts(self))
+        self.banner = IdentificationBanner(self._record_context)
+        self.enrol_dialog: EnrolDialog | None = None
         self.directory = DirectoryWindow(context, prompts)
         central = QWidget(self)
         column = QVBoxLayout(central)
@@ -55,6 +62,13 @@ class MainWindow(QMainWindow):
         context.runner.sig_busy_changed.connect(
             lambda working: self.busy.setText("Working…" if working else "")
         )
+        self.banner.sig_view_customer.connect(self.directory.open_customer)
+        self.banner.sig_signup.connect(self.directory.new_customer)
+        self.banner.sig_enrol.connect(self.enrol)
+        self.directory.sig_signed_up_with_card.connect(
+            lambda name: self.banner.say(f"{name} is signed up with the card", NEXT_SWIPE)
+        )
+        self.banner.sig_search.connect(self.directory.search.setText)  # its debounce searches
         self.devices_action = QAction("Devices…", self)
         self.devices_action.setStatusTip("Card readers, scanners and caller-ID units")
         self.devices_action.setEnabled(
@@ -77,3 +91,27 @@ class MainWindow(QMainWindow):
         dialog.show()
         dialog.start()
         return dialog
+
+    def enrol(self, offer: CardOffer) -> EnrolDialog | None:
+        """Pick the customer an unknown card is for (managers only; the service checks too)."""
+        if not self._record_context.may(Permission.MANAGE_IDENTIFIERS):
+            return None
+        if self.enrol_dialog is not None:
+            self.enrol_dialog.close()
+        dialog = EnrolDialog(self._record_context, offer, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_enrolled.connect(lambda card, name: self._enrolled(offer, name))
+        dialog.finished.connect(lambda _result: self._enrol_closed(dialog))
+        self.enrol_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _enrolled(self, offer: CardOffer, name: str) -> None:
+        kind = offer.card.kind.label
+        self.banner.say(f"{kind} {offer.shown} is now {name}'s", NEXT_SWIPE)
+        self.statusBar().showMessage(f"Enrolled {kind.lower()} {offer.shown} on {name}", MESSAGE_MS)
+        self.directory.changed_elsewhere(CARD_CHANGES)
+
+    def _enrol_closed(self, dialog: EnrolDialog) -> None:
+        if self.enrol_dialog is dialog:
+            self.enrol_dialog = None
