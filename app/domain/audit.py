@@ -25,6 +25,12 @@ class AuditAction(StrEnum):
     DIRECTORY_EXPORTED = "directory.exported"
     DEVICE_CONFIGURED = "device.configured"
     DEVICE_REMOVED = "device.removed"
+    TAB_LINE_VOIDED = "tab.line_voided"  # after it was sent: a manager's decision
+    TAB_LIMIT_OVERRIDDEN = "tab.limit_overridden"
+    TAB_REOPENED = "tab.reopened"
+    LEDGER_ADJUSTED = "ledger.adjusted"
+    LEDGER_REVERSED = "ledger.reversed"
+    PURSE_TOPPED_UP = "ledger.purse_topped_up"
 
 
 @dataclass(eq=False)

@@ -11,10 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
+from typing import TypeVar
 
 from app.domain.errors import ValidationError
 from app.domain.ledger import as_utc
 from app.domain.payments import PaymentMethod
+
+_K = TypeVar("_K")
 
 FAVOURITES = 5  # how many favourite items the statistics keep
 
@@ -184,4 +187,42 @@ def add_visit(stats: CustomerStats, facts: VisitFacts, *, top: int = FAVOURITES)
         favourite_items=_favourites(counts, stats.favourite_items, facts.items, top),
         payment_counts=payments,
         rule_units=rule_units,
+    )
+
+
+def _less(counts: Mapping[_K, int], taken: Mapping[_K, int]) -> dict[_K, int]:
+    left = dict(counts)
+    for key, units in taken.items():
+        remaining = left.get(key, 0) - units
+        if remaining > 0:
+            left[key] = remaining
+        else:
+            left.pop(key, None)
+    return left
+
+
+def remove_visit(
+    stats: CustomerStats, facts: VisitFacts, *, top: int = FAVOURITES
+) -> CustomerStats:
+    """``stats`` without one visit, when a manager reopens the tab that made it.
+
+    Counts and totals shrink by the visit's facts. First and last visit stay as they
+    were (the guest did come), unless no visit is left. Favourites are chosen again
+    from the remaining counts, which are bounded by the menu's size.
+    """
+    if stats.visits < 1:
+        raise ValidationError.single("visits", "There is no visit to take back")
+    counts = _less(stats.item_counts, facts.items)
+    payments = _less(stats.payment_counts, {m: 1 for m in set(facts.payment_methods)})
+    visits = stats.visits - 1
+    return CustomerStats(
+        customer_id=stats.customer_id,
+        visits=visits,
+        total_spent_minor=max(0, stats.total_spent_minor - facts.spent_minor),
+        first_visit=stats.first_visit if visits else None,
+        last_visit=stats.last_visit if visits else None,
+        item_counts=counts,
+        favourite_items=tuple(heapq.nlargest(top, counts.items(), key=_rank)),
+        payment_counts=payments,
+        rule_units=_less(stats.rule_units, facts.rule_units),
     )

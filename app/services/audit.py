@@ -21,6 +21,20 @@ _DENIED = {
     Permission.MANAGE_IDENTIFIERS: "issue, block or re-issue cards",
     Permission.VIEW_AUDIT_LOG: "read the audit log",
     Permission.CONFIGURE_DEVICES: "set up card readers, scanners or caller ID",
+    Permission.OPEN_TAB: "open guest tabs",
+    Permission.EDIT_TAB: "change guest tabs",
+    Permission.VOID_LINE: "void lines",
+    Permission.VOID_SENT_LINE: "void a line the kitchen already has",
+    Permission.MOVE_TAB: "move tabs between tables",
+    Permission.SPLIT_MERGE_TAB: "split or merge tabs",
+    Permission.PRINT_GUEST_CHECK: "print guest checks",
+    Permission.TAKE_PAYMENT: "take payments",
+    Permission.CLOSE_TAB: "close tabs",
+    Permission.REOPEN_TAB: "reopen a closed tab",
+    Permission.OVERRIDE_TAB_LIMIT: "let a tab go over its limit",
+    Permission.ADJUST_LEDGER: "adjust or reverse points and purse entries",
+    Permission.TOP_UP_PURSE: "top up a customer's purse",
+    Permission.ATTACH_CUSTOMER: "attach customers to tabs",
 }
 
 

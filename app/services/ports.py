@@ -22,6 +22,14 @@ from app.services.dto import (
     IdentifierHit,
     MergeRecord,
 )
+from app.services.tab_ports import (
+    CustomerStatsStore,
+    GuestTabs,
+    Ledger,
+    Outbox,
+    PrintJobs,
+    SalesRules,
+)
 
 
 class CustomerRepository(Protocol):
@@ -119,6 +127,12 @@ class UnitOfWork(Protocol):
     merges: MergeLog
     catalogue: Catalogue
     staff: StaffDirectory
+    tabs: GuestTabs
+    ledger: Ledger
+    stats: CustomerStatsStore
+    outbox: Outbox
+    print_jobs: PrintJobs
+    promotions: SalesRules
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -276,7 +276,7 @@ visits = Table(
     Column("order_count", Integer, nullable=False, server_default="1"),
     Column("guests", Integer, nullable=False, server_default="1"),
     Column("division_name", String(80), nullable=False, server_default=""),
-    Column("tab_uuid", String(36)),
+    Column("tab_uuid", String(36), index=True),
     Column("identified_by", String(24), nullable=False, server_default="none"),
 )
 

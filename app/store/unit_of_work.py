@@ -18,9 +18,19 @@ from app.services.ports import (
     MergeLog,
     StaffDirectory,
 )
+from app.services.tab_ports import (
+    CustomerStatsStore,
+    GuestTabs,
+    Ledger,
+    Outbox,
+    PrintJobs,
+    SalesRules,
+)
 from app.store.devices import SqlDeviceConfigs
 from app.store.identification import SqlIdentificationQueries
+from app.store.ledger import SqlCustomerStats, SqlLedger, SqlOutbox, SqlPrintJobs
 from app.store.merges import SqlMergeLog
+from app.store.promotion_rules import SqlSalesRules
 from app.store.repositories import (
     SqlAuditLog,
     SqlCatalogue,
@@ -29,6 +39,7 @@ from app.store.repositories import (
     SqlStaffDirectory,
 )
 from app.store.search import SqlDirectoryQueries
+from app.store.tabs import SqlGuestTabs
 
 
 class SqlUnitOfWork:
@@ -50,6 +61,12 @@ class SqlUnitOfWork:
         self.merges: MergeLog = SqlMergeLog(session)
         self.catalogue: Catalogue = SqlCatalogue(session)
         self.staff: StaffDirectory = SqlStaffDirectory(session)
+        self.tabs: GuestTabs = SqlGuestTabs(session)
+        self.ledger: Ledger = SqlLedger(session)
+        self.stats: CustomerStatsStore = SqlCustomerStats(session)
+        self.outbox: Outbox = SqlOutbox(session)
+        self.print_jobs: PrintJobs = SqlPrintJobs(session)
+        self.promotions: SalesRules = SqlSalesRules(session)
         return self
 
     def __exit__(

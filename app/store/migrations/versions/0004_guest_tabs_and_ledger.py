@@ -50,6 +50,7 @@ def _existing_tables() -> None:
         "visits",
         sa.Column("identified_by", sa.String(length=24), server_default="none", nullable=False),
     )
+    op.create_index("ix_visits_tab_uuid", "visits", ["tab_uuid"])
     for table in ("divisions", "dining_tables"):
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(sa.Column("promotion_category_id", sa.Integer()))
@@ -315,6 +316,7 @@ def downgrade() -> None:
                 op.f(f"fk_{table}_promotion_category_id_promotion_categories"), "foreignkey"
             )
             batch_op.drop_column("promotion_category_id")
+    op.drop_index("ix_visits_tab_uuid", "visits")
     # Plain DROP COLUMN (SQLite 3.35+): a batch copy would drop the search triggers.
     for table, column in (
         ("visits", "identified_by"),

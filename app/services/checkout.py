@@ -1,0 +1,228 @@
+"""Paying, closing and reopening guest tabs.
+
+Closing is one transaction: the tab's status, the points it earned (ledger), the
+customer's visit and statistics, the operations for head office (outbox) and the
+receipt to print. Either all of it is in the store or none of it, so a terminal that
+dies between payment and close finds the tab still open with its payments on restart,
+and closing it again does the rest exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from app.domain.audit import AuditAction
+from app.domain.history import Visit
+from app.domain.ledger import EntryKind, LedgerEntry, Origin, earn, redeem, reverse
+from app.domain.ledger import withdraw as withdraw_entry
+from app.domain.loyalty import add_visit, remove_visit
+from app.domain.payments import Payment, PaymentMethod, Tender
+from app.domain.staff import Actor, Permission
+from app.domain.tabs import GuestTab
+from app.services.audit import require, write_audit
+from app.services.directory import Clock, utc_clock
+from app.services.ports import UnitOfWork, UnitOfWorkFactory
+from app.services.tab_pricing import TabPricing, price
+from app.services.tab_settings import TabSettings
+from app.services.tab_views import TabView, tab_view
+from app.services.tabs import load
+
+
+def ledger_operation(entry: LedgerEntry) -> dict[str, object]:
+    """A ledger entry as head office receives it (issue 6 defines the wire schema)."""
+    return {
+        "uuid": entry.uuid,
+        "account": entry.account.value,
+        "kind": entry.kind.value,
+        "amount": entry.amount,
+        "at": entry.at.isoformat(),
+        "tab_uuid": entry.tab_uuid,
+        "terminal": entry.terminal,
+        "staff_uuid": entry.staff_uuid,
+        "reason": entry.reason,
+        "reverses_uuid": entry.reverses_uuid,
+    }
+
+
+class CheckoutService:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, settings: TabSettings, clock: Clock = utc_clock
+    ) -> None:
+        self._uow = uow_factory
+        self._settings = settings
+        self._clock = clock
+
+    def pay(
+        self, actor: Actor, tab_uuid: str, tenders: Sequence[Tender], *, partial: bool = True
+    ) -> TabView:
+        """Take payments (cash, card, purse, points or a mix); the tab stays open."""
+        require(actor, Permission.TAKE_PAYMENT)
+        with self._uow() as uow:
+            now = self._clock()
+            tab = load(uow, tab_uuid)
+            pricing = price(uow, tab, self._settings, now)
+            self._take(uow, actor, tab, pricing, tenders, now, partial=partial)
+            uow.tabs.save(tab)
+            view = tab_view(tab, pricing, self._settings.currency.code)
+            uow.commit()
+            return view
+
+    def close(self, actor: Actor, tab_uuid: str) -> TabView:
+        """Close a fully paid tab: points, visit, statistics, outbox and receipt at once."""
+        require(actor, Permission.CLOSE_TAB)
+        with self._uow() as uow:
+            now = self._clock()
+            tab = load(uow, tab_uuid)
+            view = self._close(uow, actor, tab, price(uow, tab, self._settings, now), now)
+            uow.commit()
+            return view
+
+    def pay_and_close(self, actor: Actor, tab_uuid: str, tenders: Sequence[Tender]) -> TabView:
+        """The usual end of a tab: the whole bill paid and the tab closed in one step."""
+        require(actor, Permission.TAKE_PAYMENT)
+        require(actor, Permission.CLOSE_TAB)
+        with self._uow() as uow:
+            now = self._clock()
+            tab = load(uow, tab_uuid)
+            pricing = price(uow, tab, self._settings, now)
+            self._take(uow, actor, tab, pricing, tenders, now, partial=False)
+            view = self._close(uow, actor, tab, pricing, now)
+            uow.commit()
+            return view
+
+    def reopen(self, actor: Actor, tab_uuid: str, reason: str) -> TabView:
+        """A manager reopens a closed tab. Its earned points are reversed and its visit
+        taken back, so closing it again counts once; the reopening is audited."""
+        require(actor, Permission.REOPEN_TAB)
+        with self._uow() as uow:
+            now = self._clock()
+            tab = load(uow, tab_uuid)
+            if tab.customer_id is not None and tab.closed_at is not None:
+                pricing = price(uow, tab, self._settings, tab.closed_at)
+                facts = tab.visit_facts(pricing.free_units)
+                if uow.tabs.remove_visit(tab.uuid):
+                    stats = uow.stats.get(tab.customer_id)
+                    uow.stats.save(remove_visit(stats, facts))
+            tab.reopen(actor, now)
+            origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
+            entries = [e for e in uow.ledger.for_tab(tab.uuid) if e.kind is EntryKind.EARN]
+            done = uow.ledger.reversed_uuids([e.uuid for e in entries])
+            for entry in entries:
+                if entry.uuid not in done:
+                    undo = reverse(
+                        entry, origin, reason=f"tab {tab.number} reopened", reversed_uuids=done
+                    )
+                    uow.ledger.add(undo)
+                    uow.outbox.append("ledger.entry", undo.uuid, ledger_operation(undo), now)
+            uow.tabs.save(tab)
+            write_audit(
+                uow,
+                actor,
+                AuditAction.TAB_REOPENED,
+                tab.uuid,
+                f"Tab {tab.number} reopened: {reason.strip() or 'no reason given'}",
+            )
+            uow.outbox.append("tab.reopened", tab.uuid, {"tab_uuid": tab.uuid}, now)
+            view = tab_view(tab, price(uow, tab, self._settings, now), self._settings.currency.code)
+            uow.commit()
+            return view
+
+    # Steps ----------------------------------------------------------------------------
+
+    def _take(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        tab: GuestTab,
+        pricing: TabPricing,
+        tenders: Sequence[Tender],
+        now: datetime,
+        *,
+        partial: bool,
+    ) -> list[Payment]:
+        customer = pricing.customer
+        balances = None if customer is None else uow.ledger.balances(customer.id)
+        credit = 0 if customer is None else customer.credit_limit_minor or 0
+        payments = tab.pay(
+            pricing.priced.total_minor,
+            tenders,
+            at=now,
+            staff_uuid=actor.staff_uuid,
+            rate=self._settings.redemption,
+            allow_partial=partial,
+            points_balance=None if balances is None else balances.points,
+            purse_balance_minor=None if balances is None else balances.purse_minor,
+            credit_limit_minor=credit,
+            exponent=self._settings.currency.exponent,
+        )
+        if customer is None or balances is None:
+            return payments
+        origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
+        points, purse = balances.points, balances.purse_minor
+        for payment in payments:
+            entry: LedgerEntry | None = None
+            if payment.method is PaymentMethod.POINTS:
+                entry = redeem(
+                    customer.id,
+                    payment.points,
+                    origin,
+                    balance_points=points,
+                    reason=f"tab {tab.number}",
+                )
+                points += entry.amount
+            elif payment.method is PaymentMethod.PURSE:
+                entry = withdraw_entry(
+                    customer.id,
+                    payment.amount_minor,
+                    origin,
+                    balance_minor=purse,
+                    credit_limit_minor=credit,
+                    reason=f"tab {tab.number}",
+                )
+                purse += entry.amount
+            if entry is not None:
+                uow.ledger.add(entry)
+                uow.outbox.append("ledger.entry", entry.uuid, ledger_operation(entry), now)
+        return payments
+
+    def _close(
+        self, uow: UnitOfWork, actor: Actor, tab: GuestTab, pricing: TabPricing, now: datetime
+    ) -> TabView:
+        priced = pricing.priced
+        tab.close(priced.total_minor, now, exponent=self._settings.currency.exponent)
+        points = 0
+        customer = pricing.customer
+        if customer is not None:
+            points = priced.total_points
+            if points > 0:
+                origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
+                entry = earn(customer.id, points, origin, reason=f"tab {tab.number}")
+                uow.ledger.add(entry)
+                uow.outbox.append("ledger.entry", entry.uuid, ledger_operation(entry), now)
+            uow.tabs.record_visit(
+                Visit(
+                    customer_id=customer.id,
+                    visited_at=now,
+                    spent_minor=tab.paid_minor,
+                    guests=tab.guests,
+                    division_name=pricing.place.division_name or "",
+                    tab_uuid=tab.uuid,
+                    identified_by=tab.identified_by.value,
+                )
+            )
+            stats = pricing.stats if pricing.stats is not None else uow.stats.get(customer.id)
+            uow.stats.save(add_visit(stats, tab.visit_facts(pricing.free_units)))
+        uow.tabs.save(tab)
+        uow.tabs.record_totals(tab.uuid, priced.total_minor, priced.discount_minor, points)
+        view = tab_view(tab, pricing, self._settings.currency.code)
+        snapshot = asdict(view)
+        if customer is not None:
+            after = uow.ledger.balances(customer.id)
+            snapshot["balances_after"] = {"points": after.points, "purse_minor": after.purse_minor}
+            snapshot["customer_uuid"] = customer.uuid
+        uow.outbox.append("tab.closed", tab.uuid, snapshot, now)
+        if self._settings.receipt_on_close:
+            uow.print_jobs.add("receipt", tab.uuid, snapshot, now)
+        return view

@@ -1,0 +1,115 @@
+"""Gather what prices a tab: the categories of all seven levels, and the sitting's context."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.domain.loyalty import CustomerStats, Tier
+from app.domain.pricing import PricedTab, PricingContext, PricingLine, price_tab
+from app.domain.promotions import AttachLevel, Attachment, RuleKind
+from app.domain.tabs import GuestTab
+from app.services.ports import UnitOfWork
+from app.services.tab_ports import FloorPlace, TabCustomer
+from app.services.tab_settings import TabSettings
+
+
+@dataclass(frozen=True, slots=True)
+class TabPricing:
+    """A tab priced now, with what was needed to price it."""
+
+    priced: PricedTab
+    customer: TabCustomer | None
+    place: FloorPlace
+    stats: CustomerStats | None
+    tier: Tier | None
+    limit_minor: int | None  # the tightest of the categories' and the customer's own
+    free_units: Mapping[str, int]  # FREE_EVERY_N rule uuid -> units in scope on this tab
+
+
+def _tightest(*limits: int | None) -> int | None:
+    present = [limit for limit in limits if limit is not None]
+    return min(present) if present else None
+
+
+def price(uow: UnitOfWork, tab: GuestTab, settings: TabSettings, now: datetime) -> TabPricing:
+    """Price ``tab`` as it stands, with every category that applies to it."""
+    customer = None if tab.customer_id is None else uow.tabs.customer(tab.customer_id)
+    place = uow.promotions.place(tab.division_id, tab.table_id)
+    wanted: list[tuple[AttachLevel, int, str | None]] = []
+    stats: CustomerStats | None = None
+    tier: Tier | None = None
+    if customer is not None:
+        stats = uow.stats.get(customer.id)
+        if customer.promotion_category_id is not None:
+            wanted.append((AttachLevel.CUSTOMER, customer.promotion_category_id, None))
+        tier = settings.tiers.tier_for(uow.ledger.lifetime_points(customer.id))
+        if tier.category_uuid is not None:
+            tier_category = uow.promotions.category_id(tier.category_uuid)
+            if tier_category is not None:
+                wanted.append((AttachLevel.CUSTOMER, tier_category, None))
+    if tab.card_identifier_id is not None:
+        card_category = uow.tabs.card_category(tab.card_identifier_id)
+        if card_category is not None:
+            wanted.append((AttachLevel.CARD, card_category, None))
+    if place.division_category_id is not None:
+        wanted.append((AttachLevel.DIVISION, place.division_category_id, None))
+    if place.table_category_id is not None:
+        wanted.append((AttachLevel.TABLE, place.table_category_id, None))
+    wanted.extend((a.level, a.category_id, a.target) for a in tab.attachments)
+    rules = uow.promotions.category_rules({category_id for _, category_id, _ in wanted})
+    attachments = [
+        Attachment(level=level, category=rules[category_id], target=target)
+        for level, category_id, target in wanted
+        if category_id in rules
+    ]
+    lines = tab.pricing_lines()
+    context = PricingContext(
+        local_time=settings.local(now),
+        currency=settings.currency,
+        tax_mode=settings.tax_mode,
+        birthday=None if customer is None else customer.birthday,
+        visit_number=1 if stats is None else stats.visits + 1,
+        purchases_in_scope={} if stats is None else stats.rule_units,
+        venue_composition=settings.venue_composition,
+        venue_max_percent=settings.venue_max_percent,
+    )
+    priced = price_tab(lines, attachments, context)
+    free_units: Counter[str] = Counter()
+    counted: set[tuple[str, str]] = set()  # a category attached twice counts once
+    for attachment in attachments:
+        for rule in attachment.category.rules:
+            if rule.kind is not RuleKind.FREE_EVERY_N:
+                continue
+            for line in lines:
+                key = (rule.uuid, line.uuid)
+                if (
+                    key not in counted
+                    and line.discountable
+                    and rule.scope.covers(line.item_id, line.group_id)
+                    and _reaches(attachment, line)
+                ):
+                    counted.add(key)
+                    free_units[rule.uuid] += line.quantity
+    return TabPricing(
+        priced=priced,
+        customer=customer,
+        place=place,
+        stats=stats,
+        tier=tier,
+        limit_minor=_tightest(
+            priced.tab_limit_minor, None if customer is None else customer.tab_limit_minor
+        ),
+        free_units=dict(free_units),
+    )
+
+
+def _reaches(attachment: Attachment, line: PricingLine) -> bool:
+    """Whether an attachment reaches a line (ORDER and LINE levels name their target)."""
+    if attachment.level is AttachLevel.ORDER:
+        return str(line.order_no) == attachment.target
+    if attachment.level is AttachLevel.LINE:
+        return line.uuid == attachment.target
+    return True

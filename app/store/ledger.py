@@ -1,0 +1,234 @@
+"""The ledger, customer statistics, the outbox and print jobs, through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.ids import new_uuid7
+from app.domain.ledger import AccountKind, Balances, EntryKind, LedgerEntry
+from app.domain.loyalty import FAVOURITES, CustomerStats
+from app.domain.payments import PaymentMethod
+from app.store import schema
+from app.store.tab_schema import customer_stats, ledger_entries, outbox, print_jobs
+
+_l = ledger_entries.c
+_ENTRY_FIELDS = tuple(c.name for c in ledger_entries.columns if c.name != "id")
+
+
+def _entry(row: Any) -> LedgerEntry:
+    values = {name: getattr(row, name) for name in _ENTRY_FIELDS}
+    values["account"] = AccountKind(values["account"])
+    values["kind"] = EntryKind(values["kind"])
+    return LedgerEntry(id=row.id, **values)
+
+
+class SqlLedger:
+    """Implements :class:`app.services.tab_ports.Ledger`. Entries are only ever added."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, entry: LedgerEntry) -> None:
+        self._session.execute(
+            insert(ledger_entries).values({n: getattr(entry, n) for n in _ENTRY_FIELDS})
+        )
+
+    def get(self, entry_uuid: str) -> LedgerEntry | None:
+        row = self._session.execute(
+            select(ledger_entries).where(_l.uuid == entry_uuid)
+        ).one_or_none()
+        return None if row is None else _entry(row)
+
+    def balances(self, customer_id: int) -> Balances:
+        sums: dict[str, int] = {
+            str(account): int(total or 0)
+            for account, total in self._session.execute(
+                select(_l.account, func.sum(_l.amount))
+                .where(_l.customer_id == customer_id)
+                .group_by(_l.account)
+            )
+        }
+        return Balances(
+            points=int(sums.get(AccountKind.POINTS, 0) or 0),
+            purse_minor=int(sums.get(AccountKind.PURSE, 0) or 0),
+        )
+
+    def balance(self, customer_id: int, account: AccountKind) -> int:
+        total = self._session.scalar(
+            select(func.sum(_l.amount)).where(
+                _l.customer_id == customer_id, _l.account == account.value
+            )
+        )
+        return int(total or 0)
+
+    def lifetime_points(self, customer_id: int) -> int:
+        earned = select(_l.uuid).where(
+            _l.customer_id == customer_id, _l.kind == EntryKind.EARN.value
+        )
+        total = self._session.scalar(
+            select(func.sum(_l.amount)).where(
+                _l.customer_id == customer_id,
+                _l.account == AccountKind.POINTS.value,
+                or_(
+                    _l.kind == EntryKind.EARN.value,
+                    and_(_l.kind == EntryKind.REVERSE.value, _l.reverses_uuid.in_(earned)),
+                ),
+            )
+        )
+        return int(total or 0)
+
+    def entries(self, customer_id: int, limit: int = 200) -> list[LedgerEntry]:
+        rows = self._session.execute(
+            select(ledger_entries)
+            .where(_l.customer_id == customer_id)
+            .order_by(_l.id.desc())
+            .limit(limit)
+        )
+        return [_entry(row) for row in rows]
+
+    def for_tab(self, tab_uuid: str) -> list[LedgerEntry]:
+        rows = self._session.execute(
+            select(ledger_entries).where(_l.tab_uuid == tab_uuid).order_by(_l.id)
+        )
+        return [_entry(row) for row in rows]
+
+    def reversed_uuids(self, entry_uuids: Collection[str]) -> frozenset[str]:
+        if not entry_uuids:
+            return frozenset()
+        found = self._session.scalars(
+            select(_l.reverses_uuid).where(_l.reverses_uuid.in_(list(entry_uuids)))
+        )
+        return frozenset(str(u) for u in found)
+
+    def move(self, from_customer_id: int, to_customer_id: int) -> list[int]:
+        moved = list(self._session.scalars(select(_l.id).where(_l.customer_id == from_customer_id)))
+        if moved:
+            self._session.execute(
+                update(ledger_entries).where(_l.id.in_(moved)).values(customer_id=to_customer_id)
+            )
+        return moved
+
+
+class SqlCustomerStats:
+    """Implements :class:`app.services.tab_ports.CustomerStatsStore`."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, customer_id: int) -> CustomerStats:
+        row = self._session.execute(
+            select(customer_stats).where(customer_stats.c.customer_id == customer_id)
+        ).one_or_none()
+        if row is None:
+            return CustomerStats(customer_id=customer_id)
+        counts = {int(k): int(v) for k, v in json.loads(row.item_counts).items()}
+        return CustomerStats(
+            customer_id=customer_id,
+            visits=row.visits,
+            total_spent_minor=row.total_spent_minor,
+            first_visit=row.first_visit_at,
+            last_visit=row.last_visit_at,
+            item_counts=counts,
+            favourite_items=tuple(
+                heapq.nlargest(FAVOURITES, counts.items(), key=lambda e: (e[1], -e[0]))
+            ),
+            payment_counts={
+                PaymentMethod(k): int(v) for k, v in json.loads(row.payment_counts).items()
+            },
+            rule_units={str(k): int(v) for k, v in json.loads(row.rule_units).items()},
+        )
+
+    def save(self, stats: CustomerStats) -> None:
+        if stats.customer_id is None:
+            raise ValueError("customer statistics need their customer")
+        values = {
+            "visits": stats.visits,
+            "total_spent_minor": stats.total_spent_minor,
+            "first_visit_at": stats.first_visit,
+            "last_visit_at": stats.last_visit,
+            "item_counts": json.dumps({str(k): v for k, v in stats.item_counts.items()}),
+            "payment_counts": json.dumps({str(k): v for k, v in stats.payment_counts.items()}),
+            "rule_units": json.dumps(dict(stats.rule_units)),
+        }
+        changed = self._session.execute(
+            update(customer_stats)
+            .where(customer_stats.c.customer_id == stats.customer_id)
+            .values(values)
+        )
+        if changed.rowcount == 0:  # type: ignore[attr-defined]
+            self._session.execute(
+                insert(customer_stats).values(customer_id=stats.customer_id, **values)
+            )
+        # The directory sorts and filters on these three columns of customers.
+        self._session.execute(
+            update(schema.customers)
+            .where(schema.customers.c.id == stats.customer_id)
+            .values(
+                last_visit_at=stats.last_visit,
+                total_spent_minor=stats.total_spent_minor,
+                order_count=stats.visits,
+            )
+        )
+
+
+class SqlOutbox:
+    """Implements :class:`app.services.tab_ports.Outbox`."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(
+        self, kind: str, entity_uuid: str, payload: Mapping[str, object], at: datetime
+    ) -> str:
+        operation_id = new_uuid7()
+        self._session.execute(
+            insert(outbox).values(
+                uuid=operation_id,
+                kind=kind,
+                entity_uuid=entity_uuid,
+                payload=json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True),
+                created_at=at,
+            )
+        )
+        return operation_id
+
+    def pending(self, limit: int = 500) -> list[tuple[str, str, str]]:
+        o = outbox.c
+        rows = self._session.execute(
+            select(o.uuid, o.kind, o.payload).where(o.sent_at.is_(None)).order_by(o.id).limit(limit)
+        )
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+
+class SqlPrintJobs:
+    """Implements :class:`app.services.tab_ports.PrintJobs`."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, kind: str, tab_uuid: str, payload: Mapping[str, object], at: datetime) -> str:
+        job_uuid = new_uuid7()
+        self._session.execute(
+            insert(print_jobs).values(
+                uuid=job_uuid,
+                kind=kind,
+                tab_uuid=tab_uuid,
+                payload=json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True),
+                created_at=at,
+            )
+        )
+        return job_uuid
+
+    def for_tab(self, tab_uuid: str) -> list[tuple[str, str, str]]:
+        p = print_jobs.c
+        rows = self._session.execute(
+            select(p.uuid, p.kind, p.status).where(p.tab_uuid == tab_uuid).order_by(p.id)
+        )
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
