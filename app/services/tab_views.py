@@ -81,6 +81,8 @@ class TabView:
 def tab_view(tab: GuestTab, pricing: TabPricing, currency_code: str) -> TabView:
     priced = pricing.priced
     by_uuid = {line.uuid: line for line in priced.lines}
+    # Points go to a customer's account: with nobody on the tab, none are shown as earned.
+    earns = tab.customer_id is not None
     lines: list[LineView] = []
     for line in tab.lines:
         p = by_uuid.get(line.uuid)
@@ -94,11 +96,13 @@ def tab_view(tab: GuestTab, pricing: TabPricing, currency_code: str) -> TabView:
                 gross_minor=line.gross_minor,
                 discount_minor=0 if p is None else p.discount_minor,
                 net_minor=0 if p is None else p.net_minor,
-                points=0 if p is None else p.points,
+                points=0 if p is None or not earns else p.points,
                 order_no=line.order_no,
                 voided=line.voided,
                 void_reason=line.void_reason,
-                why=() if p is None else tuple(a.explanation for a in p.adjustments),
+                why=()
+                if p is None
+                else tuple(a.explanation for a in p.adjustments if earns or not a.points),
             )
         )
     total = priced.total_minor
@@ -134,8 +138,8 @@ def tab_view(tab: GuestTab, pricing: TabPricing, currency_code: str) -> TabView:
             )
             for p in tab.payments
         ),
-        points_to_earn=priced.total_points if tab.customer_id is not None else 0,
-        bonus_why=tuple(a.explanation for a in priced.adjustments),
+        points_to_earn=priced.total_points if earns else 0,
+        bonus_why=tuple(a.explanation for a in priced.adjustments if earns or not a.points),
         limit_minor=limit,
         headroom_minor=None if limit is None else limit - total,
         limit_override_by=tab.limit_override_by,
