@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from app.domain.audit import AuditAction
-from app.domain.errors import NotFoundError
+from app.domain.errors import NotFoundError, ValidationError
 from app.domain.promotions import AttachLevel
 from app.domain.staff import Actor, Permission
 from app.domain.tabs import GuestTab, IdentifiedBy
@@ -31,6 +31,24 @@ def load(uow: UnitOfWork, tab_uuid: str) -> GuestTab:
     if tab is None:
         raise NotFoundError("That tab is not in this terminal's store")
     return tab
+
+
+def floor_division(uow: UnitOfWork, division_id: int | None, table_id: int | None) -> int | None:
+    """The division a tab sits in: the table's own, which must be the one named if any."""
+    place = uow.promotions.place(division_id, table_id)
+    if division_id is not None and place.division_name is None:
+        raise NotFoundError("That division is not on the floor plan")
+    if table_id is None:
+        return division_id
+    if place.table_division_id is None:
+        raise NotFoundError("That table is not on the floor plan")
+    if division_id is not None and division_id != place.table_division_id:
+        home = uow.promotions.place(place.table_division_id, None).division_name
+        raise ValidationError.single(
+            "table",
+            f"Table {place.table_number} is in {home}, not in {place.division_name}",
+        )
+    return place.table_division_id
 
 
 class TabService:
@@ -73,16 +91,11 @@ class TabService:
         with self._uow() as uow:
             if customer_id is not None and uow.tabs.customer(customer_id) is None:
                 raise NotFoundError("That customer is not in the directory any more")
-            place = uow.promotions.place(division_id, table_id)
-            if table_id is not None and place.table_division_id is None:
-                raise NotFoundError("That table is not on the floor plan")
-            if division_id is None and place.table_division_id is not None:
-                division_id = place.table_division_id
             tab = GuestTab.open(
                 uow.tabs.next_number(),
                 terminal=self._settings.terminal,
                 waiter_uuid=actor.staff_uuid,
-                division_id=division_id,
+                division_id=floor_division(uow, division_id, table_id),
                 table_id=table_id,
                 guests=guests,
                 customer_id=customer_id,
@@ -172,12 +185,7 @@ class TabService:
         require(actor, Permission.MOVE_TAB)
 
         def move(uow: UnitOfWork, tab: GuestTab) -> None:
-            place = uow.promotions.place(division_id, table_id)
-            if table_id is not None and place.table_division_id is None:
-                raise NotFoundError("That table is not on the floor plan")
-            tab.move_to(
-                division_id if division_id is not None else place.table_division_id, table_id
-            )
+            tab.move_to(floor_division(uow, division_id, table_id), table_id)
 
         return self._change(actor, tab_uuid, move)
 
