@@ -92,7 +92,7 @@ def table(results: list[dict[str, Any]]) -> str:
         f"(keyboard wedge), <= {PCSC_P99_MS:g} ms from card insert (PC/SC, vpcd)."
     )
     notes = [
-        f"{r['size']:,} {name}: {figures['note']}"
+        f"{r['size']:,} {name}: {figures.get('note') or 'not measured'}"
         for r in results
         for name, _ in DEVICES
         if (figures := r.get("devices", {}).get(name, {})).get("p99") is None
@@ -101,10 +101,10 @@ def table(results: list[dict[str, Any]]) -> str:
         pcsc = r.get("devices", {}).get("pcsc", {})
         if pcsc.get("after_present_p50") is not None:
             notes.append(
-                f"{r['size']:,} pcsc: pcscd + vpcd report the inserted card present after "
-                f"{pcsc['present_p50']:.0f} ms (p50); from present to identified "
-                f"{pcsc['after_present_p50']:.1f} / {pcsc['after_present_p99']:.1f} ms "
-                "(p50 / p99)."
+                f"{r['size']:,} pcsc: insert to present (pcscd polls vpcd every 400 ms) "
+                f"{pcsc['present_p50']:.0f} / {pcsc['present_p99']:.0f} ms, present to "
+                f"identified (the app) {pcsc['after_present_p50']:.1f} / "
+                f"{pcsc['after_present_p99']:.1f} ms (p50 / p99)."
             )
     return "\n".join([*lines, "", targets, *notes])
 

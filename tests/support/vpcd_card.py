@@ -8,6 +8,16 @@ answer with a response APDU. Only the ATR request and APDUs get a reply.
 
 With the card connected, any PC/SC client (pyscard, the app's own reader code)
 sees a card in the "Virtual PCD 00 00" reader.
+
+Why the card acknowledges every read at once (TCP_QUICKACK): vpcd (vsmartcard 3.3)
+sends each message as two ``send()`` calls, the 2-byte length and then the payload,
+on a socket that keeps Nagle's algorithm on. Nagle holds the payload until the length
+is acknowledged, and a receiver that has nothing to send back delays that ACK by
+Linux's 40 ms minimum. Nearly every exchange then stalled for ~40 ms (strace of
+pcscd: ``recvfrom(...) = 2 <0.0416>``): 85-130 ms of pcscd's presence check and
+power-up, ~43 ms of each APDU. A real card on a real reader has no such hop, so the
+card acknowledges at once rather than let the harness's TCP timing be measured as the
+reader's. docs/DEVICES.md ("How quickly a card is seen") has the details.
 """
 
 from __future__ import annotations
@@ -71,6 +81,9 @@ class VirtualCard:
 
     def connect(self, timeout: float = 5.0) -> VirtualCard:
         self._sock = socket.create_connection((self.host, self.port), timeout=timeout)
+        # Our answers are one write each; never hold one back for an ACK either.
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._ack_now()
         # A short timeout lets the thread notice close() between messages.
         self._sock.settimeout(0.1)
         self._stop.clear()
@@ -81,12 +94,14 @@ class VirtualCard:
     def close(self) -> None:
         """Take the card out of the reader."""
         self._stop.set()
+        if self._sock is not None:
+            # Shut down first: the serving thread's recv returns at once, not at its timeout.
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
         if self._sock is not None:
-            with contextlib.suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
             self._sock.close()
             self._sock = None
 
@@ -159,8 +174,20 @@ class VirtualCard:
                 continue
             if not chunk:
                 return None
+            self._ack_now()
             chunks += chunk
         return bytes(chunks)
+
+    def _ack_now(self) -> None:
+        """Send the ACK for what was just read now, not after the delayed-ACK timer.
+
+        Linux clears TCP_QUICKACK by itself, so it is set again after every read;
+        setting it also flushes an ACK the kernel was holding back. Elsewhere a no-op.
+        """
+        quickack = getattr(socket, "TCP_QUICKACK", None)
+        if quickack is not None and self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
 
     def _send(self, payload: bytes) -> None:
         assert self._sock is not None
