@@ -11,7 +11,14 @@ import pytest
 from app.domain.errors import ValidationError
 from app.domain.money import CURRENCIES, TaxMode
 from app.domain.pricing import Adjustment, PricedLine, PricingContext, PricingLine, price_tab
-from app.domain.promotions import AttachLevel, Composition, RuleKind, RuleScope, ValidityWindow
+from app.domain.promotions import (
+    AttachLevel,
+    Composition,
+    RuleKind,
+    RuleScope,
+    SalesRule,
+    ValidityWindow,
+)
 from tests.domain.pricing_builders import (
     DRINKS,
     EUR,
@@ -135,11 +142,11 @@ class TestCollection:
 
 
 class TestCompositionInsideACategory:
-    def rules(self) -> tuple[object, ...]:
+    def rules(self) -> tuple[SalesRule, ...]:
         return (percent_off("10", "Ten"), percent_off("25", "Quarter"), percent_off("20", "Fifth"))
 
-    def price(self, composition: Composition, *rules: object) -> PricedLine:
-        house = category("House", *(rules or self.rules()), composition=composition)  # type: ignore[arg-type]
+    def price(self, composition: Composition, *rules: SalesRule) -> PricedLine:
+        house = category("House", *(rules or self.rules()), composition=composition)
         return price_tab([line(price=1000)], [attach(TAB, house)], context()).lines[0]
 
     def test_best_of_takes_the_largest(self) -> None:
@@ -152,7 +159,7 @@ class TestCompositionInsideACategory:
 
     def test_first_applies_takes_the_first_that_gives_a_discount(self) -> None:
         above_price = sales_rule(RuleKind.FIXED_PRICE, "Fixed 12.00", fixed_price_minor=1200)
-        priced = self.price(Composition.FIRST_APPLIES, above_price, *self.rules())  # type: ignore[arg-type]
+        priced = self.price(Composition.FIRST_APPLIES, above_price, *self.rules())
         assert [(a.rule_name, a.amount_minor) for a in priced.adjustments] == [("Ten", 100)]
 
     def test_sum_adds_each_on_the_full_price(self) -> None:

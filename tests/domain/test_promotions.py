@@ -45,8 +45,8 @@ def test_enum_values_are_stable_text() -> None:
         "division",
         "table",
     ]
-    assert Composition.FIRST_APPLIES == "first_applies"
-    assert RuleKind.NTH_VISIT_BONUS == "nth_visit_bonus"
+    assert Composition.FIRST_APPLIES.value == "first_applies"
+    assert RuleKind.NTH_VISIT_BONUS.value == "nth_visit_bonus"
 
 
 def test_every_level_has_a_precedence_and_the_tab_wide_ones_are_five() -> None:
@@ -147,7 +147,7 @@ class TestSalesRuleValidation:
         ],
     )
     def test_each_kind_accepts_its_fields(self, kind: RuleKind, fields: dict[str, object]) -> None:
-        assert rule(kind, **fields).kind is kind
+        assert rule(kind, "Rule", **fields).kind is kind
 
     @pytest.mark.parametrize(
         ("kind", "fields", "message"),
