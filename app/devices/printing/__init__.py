@@ -1,1 +1,1 @@
-"""Receipt printers: profiles, code pages and ESC/POS rendering; connections, status and the queue worker."""
+"""Receipt printers: profiles, code pages and ESC/POS rendering; connections, status, queue."""
