@@ -100,7 +100,7 @@ class CheckoutService:
             now = self._clock()
             tab = load(uow, tab_uuid)
             if tab.customer_id is not None and tab.closed_at is not None:
-                pricing = price(uow, tab, self._settings, tab.closed_at)
+                pricing = price(uow, tab, self._settings, now)  # as it closed
                 facts = tab.visit_facts(pricing.free_units)
                 if uow.tabs.remove_visit(tab.uuid):
                     stats = uow.stats.get(tab.customer_id)

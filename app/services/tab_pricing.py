@@ -1,4 +1,10 @@
-"""Gather what prices a tab: the categories of all seven levels, and the sitting's context."""
+"""Gather what prices a tab: the categories of all seven levels, and the sitting's context.
+
+When a tab is priced matters (a happy hour ends, a birthday passes at midnight), so
+:func:`price` decides it: an open tab is priced now, unless its payments settle it
+exactly at the moment of the last one, when the bill the guest paid stands; a closed tab
+is priced as it closed.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.domain.loyalty import CustomerStats, Tier
+from app.domain.ledger import EntryKind
+from app.domain.loyalty import CustomerStats, Tier, remove_visit
 from app.domain.pricing import PricedTab, PricingContext, PricingLine, price_tab
 from app.domain.promotions import AttachLevel, Attachment, RuleKind
-from app.domain.tabs import GuestTab
+from app.domain.tabs import GuestTab, TabStatus
 from app.services.ports import UnitOfWork
 from app.services.tab_ports import FloorPlace, TabCustomer
 from app.services.tab_settings import TabSettings
@@ -21,6 +28,7 @@ class TabPricing:
     """A tab priced now, with what was needed to price it."""
 
     priced: PricedTab
+    at: datetime  # the moment it was priced at (see price())
     customer: TabCustomer | None
     place: FloorPlace
     stats: CustomerStats | None
@@ -34,18 +42,56 @@ def _tightest(*limits: int | None) -> int | None:
     return min(present) if present else None
 
 
+def settled_at(tab: GuestTab) -> datetime | None:
+    """When the tab's last payment was taken, or None before any."""
+    return max((p.at for p in tab.payments), default=None)
+
+
 def price(uow: UnitOfWork, tab: GuestTab, settings: TabSettings, now: datetime) -> TabPricing:
-    """Price ``tab`` as it stands, with every category that applies to it."""
+    """Price ``tab`` with every category that applies to it, at the moment that counts.
+
+    - An open tab whose payments come exactly to its price at the time of the last one
+      is priced then: the guest paid that bill, so closing it after the happy hour ended
+      (or after a restart) closes it at the prices paid. A new line, a void or a partial
+      payment leaves it unsettled, and it is priced ``now``.
+    - A closed tab is priced as it closed: when it was settled, with the customer's tier
+      and statistics as they were before its own visit and points. (Exact while it is
+      the customer's latest visit; a later visit has moved the statistics since.)
+    """
+    paid_at = settled_at(tab)
+    if tab.status is TabStatus.CLOSED:
+        return _price(uow, tab, settings, paid_at or tab.closed_at or now, closed=True)
+    if paid_at is not None:
+        settled = _price(uow, tab, settings, paid_at, closed=False)
+        if tab.due_minor(settled.priced.total_minor) == 0:
+            return settled
+    return _price(uow, tab, settings, now, closed=False)
+
+
+def _earned_on(uow: UnitOfWork, tab_uuid: str) -> int:
+    """Points the tab earned when it closed, less any reversed since."""
+    earned = [e for e in uow.ledger.for_tab(tab_uuid) if e.kind is EntryKind.EARN]
+    undone = uow.ledger.reversed_uuids([e.uuid for e in earned])
+    return sum(e.amount for e in earned if e.uuid not in undone)
+
+
+def _price(
+    uow: UnitOfWork, tab: GuestTab, settings: TabSettings, at: datetime, *, closed: bool
+) -> TabPricing:
     customer = None if tab.customer_id is None else uow.tabs.customer(tab.customer_id)
     place = uow.promotions.place(tab.division_id, tab.table_id)
     wanted: list[tuple[AttachLevel, int, str | None]] = []
     stats: CustomerStats | None = None
     tier: Tier | None = None
+    local = settings.local(at)
     if customer is not None:
         stats = uow.stats.get(customer.id)
         if customer.promotion_category_id is not None:
             wanted.append((AttachLevel.CUSTOMER, customer.promotion_category_id, None))
-        tier = settings.tiers.tier_for(uow.ledger.lifetime_points(customer.id))
+        lifetime = uow.ledger.lifetime_points(customer.id)
+        if closed:  # the tier it was priced under, before its own points
+            lifetime -= _earned_on(uow, tab.uuid)
+        tier = settings.tiers.tier_for(lifetime)
         if tier.category_uuid is not None:
             tier_category = uow.promotions.category_id(tier.category_uuid)
             if tier_category is not None:
@@ -66,22 +112,12 @@ def price(uow: UnitOfWork, tab: GuestTab, settings: TabSettings, now: datetime) 
         if category_id in rules
     ]
     lines = tab.pricing_lines()
-    context = PricingContext(
-        local_time=settings.local(now),
-        currency=settings.currency,
-        tax_mode=settings.tax_mode,
-        birthday=None if customer is None else customer.birthday,
-        visit_number=1 if stats is None else stats.visits + 1,
-        purchases_in_scope={} if stats is None else stats.rule_units,
-        venue_composition=settings.venue_composition,
-        venue_max_percent=settings.venue_max_percent,
-    )
-    priced = price_tab(lines, attachments, context)
     free_units: Counter[str] = Counter()
     counted: set[tuple[str, str]] = set()  # a category attached twice counts once
     for attachment in attachments:
         for rule in attachment.category.rules:
-            if rule.kind is not RuleKind.FREE_EVERY_N:
+            # Units count towards a free one only where pricing applies the rule.
+            if rule.kind is not RuleKind.FREE_EVERY_N or not rule.window.is_open(local):
                 continue
             for line in lines:
                 key = (rule.uuid, line.uuid)
@@ -93,8 +129,22 @@ def price(uow: UnitOfWork, tab: GuestTab, settings: TabSettings, now: datetime) 
                 ):
                     counted.add(key)
                     free_units[rule.uuid] += line.quantity
+    if closed and stats is not None and stats.visits > 0:
+        stats = remove_visit(stats, tab.visit_facts(free_units))  # as before this visit
+    context = PricingContext(
+        local_time=local,
+        currency=settings.currency,
+        tax_mode=settings.tax_mode,
+        birthday=None if customer is None else customer.birthday,
+        visit_number=1 if stats is None else stats.visits + 1,
+        purchases_in_scope={} if stats is None else stats.rule_units,
+        venue_composition=settings.venue_composition,
+        venue_max_percent=settings.venue_max_percent,
+    )
+    priced = price_tab(lines, attachments, context)
     return TabPricing(
         priced=priced,
+        at=at,
         customer=customer,
         place=place,
         stats=stats,
