@@ -148,6 +148,14 @@ class Venue(VenueIds):
             uow.commit()
             return category_id
 
+    def division(self, name: str, category_id: int | None = None) -> int:
+        with self.uow() as uow:
+            division = Division(name=name, promotion_category_id=category_id)
+            uow.catalogue.add(division)
+            uow.commit()
+            assert division.id is not None
+            return division.id
+
     def table(self, division_id: int, number: str, category_id: int | None = None) -> int:
         with self.uow() as uow:
             table = DiningTable(
