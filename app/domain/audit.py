@@ -31,6 +31,9 @@ class AuditAction(StrEnum):
     LEDGER_ADJUSTED = "ledger.adjusted"
     LEDGER_REVERSED = "ledger.reversed"
     PURSE_TOPPED_UP = "ledger.purse_topped_up"
+    PURSE_WITHDRAWN = "ledger.purse_withdrawn"  # money paid back out of the purse
+    POINTS_EXPIRED = "ledger.points_expired"
+    CUSTOMER_LIMITS_CHANGED = "customer.limits_changed"  # credit or guest-tab limit
 
 
 @dataclass(eq=False)

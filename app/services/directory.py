@@ -234,8 +234,9 @@ class DirectoryService:
             activity = uow.customers.activity(customer_id)
             if activity.any:
                 message = (
-                    f"{customer.full_name} cannot be deleted: they have {activity.tabs} tabs, "
-                    f"{activity.visits} visits and {activity.ledger_entries} ledger entries. "
+                    f"{customer.full_name} cannot be deleted: they have "
+                    f"{_count(activity.tabs, 'tab')}, {_count(activity.visits, 'visit')} and "
+                    f"{_count(activity.ledger_entries, 'ledger entry', 'ledger entries')}. "
                     "Deactivate them instead."
                 )
                 write_audit(uow, actor, AuditAction.CUSTOMER_DELETE_REFUSED, customer.uuid, message)
@@ -252,6 +253,10 @@ class DirectoryService:
             uow.customers.delete(customer)  # their cards go with them and may be issued again
             uow.commit()
             return Changes(customers=True, identifiers=True, audit=True)
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _get(uow: UnitOfWork, customer_id: int) -> Customer:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from app.domain.customers import CustomerKind, CustomerStatus
 from app.domain.identifiers import IdentifierKind, IdentifierStatus
+from app.domain.ledger import AccountKind, EntryKind
 
 
 class DirectoryFilter(StrEnum):
@@ -108,6 +109,7 @@ class Changes:
     identifiers: bool = False
     audit: bool = False
     catalogue: bool = False
+    accounts: bool = False  # points or purse balances, credit or tab limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +146,22 @@ class Restriction:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenTabRef:
+    """One of a customer's open tabs, as the identification card lists it."""
+
+    uuid: str
+    number: int
+    table: str | None  # the table's number on the floor plan, None at the bar
+    division: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerCard:
-    """What the till shows the moment a regular is recognised."""
+    """What the till shows the moment a regular is recognised.
+
+    ``tier`` is filled in by the identification service from the venue's ladder; the
+    store reads the balances and ``lifetime_points`` it is decided by.
+    """
 
     customer_id: int
     full_name: str
@@ -158,6 +174,11 @@ class CustomerCard:
     last_visit_at: datetime | None
     total_spent_minor: int
     order_count: int
+    points: int = 0
+    purse_minor: int = 0
+    lifetime_points: int = 0
+    tier: str | None = None
+    open_tabs: tuple[OpenTabRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,3 +198,76 @@ class DeviceConfig:
     enabled: bool = True
     id: int | None = None
     uuid: str | None = None
+
+
+# Accounts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHolder:
+    """A customer as their accounts need them: one indexed row, no ORM graph."""
+
+    id: int
+    uuid: str
+    full_name: str
+    kind: CustomerKind
+    status: CustomerStatus
+    merged_into_id: int | None
+    credit_limit_minor: int | None  # "pay later" down to minus this; None: no credit
+    tab_limit_minor: int | None  # their own guest-tab limit; None: only the categories'
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """A customer's points and purse, their tier and their limits."""
+
+    customer_id: int
+    customer_uuid: str
+    full_name: str
+    currency: str  # ISO code of the amounts in minor units
+    points: int  # spendable
+    points_value_minor: int  # what the points pay at the venue's redemption rate
+    purse_minor: int  # below zero when the customer owes ("pay later")
+    purse_available_minor: int  # purse plus credit: what the purse can still pay
+    lifetime_points: int  # earned, less reversed earnings: what the tier is decided by
+    tier: str
+    next_tier: str | None  # None at the top
+    points_to_next_tier: int | None
+    credit_limit_minor: int | None
+    tab_limit_minor: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One ledger entry as a statement shows it; ``reversed`` when a reversal undid it."""
+
+    uuid: str
+    account: AccountKind
+    kind: EntryKind
+    amount: int  # signed: whole points, or minor units on the purse
+    at: datetime
+    tab_uuid: str | None
+    terminal: str
+    staff_uuid: str
+    reason: str
+    reverses_uuid: str | None
+    reversed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One page of a customer's entries, newest first."""
+
+    customer_id: int
+    lines: tuple[StatementLine, ...]
+    offset: int
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChange:
+    """What an account use case wrote (the entry, when it wrote one) and the balances after."""
+
+    entry: StatementLine | None
+    summary: AccountSummary
+    changes: Changes

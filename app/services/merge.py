@@ -14,6 +14,7 @@ from app.domain.staff import Actor, Permission
 from app.services.audit import require, write_audit
 from app.services.directory import Clock, utc_clock
 from app.services.dto import Changes
+from app.services.merge_accounts import move_accounts, move_accounts_back
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.records import CustomerRecord, record_of
 
@@ -29,6 +30,7 @@ _COLLECTIONS = (
 )
 # Fields the survivor takes from the merged record when its own are empty.
 _FILLABLE = ("title", "company", "business_domain", "contact_person", "promotion_category_id")
+_CHANGED = Changes(customers=True, identifiers=True, audit=True, accounts=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,8 @@ class MergeService:
         self._clock = clock
 
     def merge(self, actor: Actor, survivor_id: int, merged_id: int) -> MergeResult:
-        """Move identifiers, contacts, notes, history and totals to the survivor."""
+        """Move identifiers, contacts, notes, visits, guest tabs, ledger entries (so the
+        balances add up) and statistics to the survivor; the merge log records each."""
         require(actor, Permission.MERGE_CUSTOMERS)
         if survivor_id == merged_id:
             raise ValidationError.single("merged_id", "Pick two different customers to merge.")
@@ -56,6 +59,7 @@ class MergeService:
                         f"{customer.full_name} is already merged into another record."
                     )
             moved = _move_everything(uow, survivor, merged)
+            moved["accounts"] = move_accounts(uow, survivor_id, merged_id)
             now = self._clock()
             moved["merged_status"] = merged.status.value
             moved["merged_reason"] = merged.status_reason
@@ -71,9 +75,7 @@ class MergeService:
                 write_audit(uow, actor, AuditAction.CUSTOMERS_MERGED, customer.uuid, summary, moved)
             record = record_of(survivor)
             uow.commit()
-            return MergeResult(
-                merge_id, record, Changes(customers=True, identifiers=True, audit=True)
-            )
+            return MergeResult(merge_id, record, _CHANGED)
 
     def undo(self, actor: Actor, merge_id: int) -> MergeResult:
         """Put back everything a merge moved, as its log recorded it."""
@@ -87,6 +89,7 @@ class MergeService:
             survivor, merged = _get(uow, log.survivor_id), _get(uow, log.merged_id)
             moved: dict[str, Any] = json.loads(log.moved)
             _move_back(uow, survivor, merged, moved)
+            move_accounts_back(uow, log.survivor_id, log.merged_id, moved.get("accounts", {}))
             merged.status = CustomerStatus(moved["merged_status"])
             merged.status_reason = moved["merged_reason"]
             merged.merged_into_id = None
@@ -100,9 +103,7 @@ class MergeService:
             uow.flush()
             record = record_of(survivor)
             uow.commit()
-            return MergeResult(
-                merge_id, record, Changes(customers=True, identifiers=True, audit=True)
-            )
+            return MergeResult(merge_id, record, _CHANGED)
 
 
 def _get(uow: UnitOfWork, customer_id: int) -> Customer:
@@ -133,10 +134,13 @@ def _move_everything(uow: UnitOfWork, survivor: Customer, merged: Customer) -> d
         moved["alias"], merged.alias = merged.alias, None
         uow.flush()  # free the unique alias before the survivor takes it
         survivor.alias = moved["alias"]
+    # The directory's figures follow the visits; the merged record keeps none of them.
     moved["totals"] = {
         "spent": merged.total_spent_minor,
         "orders": merged.order_count,
         "survivor_last_visit": _iso(survivor.last_visit_at),
+        "merged_last_visit": _iso(merged.last_visit_at),
+        "merged_cleared": True,
     }
     survivor.total_spent_minor += merged.total_spent_minor
     survivor.order_count += merged.order_count
@@ -144,6 +148,7 @@ def _move_everything(uow: UnitOfWork, survivor: Customer, merged: Customer) -> d
         survivor.last_visit_at is None or merged.last_visit_at > survivor.last_visit_at
     ):
         survivor.last_visit_at = merged.last_visit_at
+    merged.total_spent_minor, merged.order_count, merged.last_visit_at = 0, 0, None
     return moved
 
 
@@ -194,11 +199,17 @@ def _move_back(
         if items and not any(item.primary for item in items):
             items[0].primary = True
     totals = moved.get("totals", {})
-    survivor.total_spent_minor -= int(totals.get("spent", 0))
-    survivor.order_count -= int(totals.get("orders", 0))
-    if merged.last_visit_at is not None and survivor.last_visit_at == merged.last_visit_at:
-        before = totals.get("survivor_last_visit")
-        survivor.last_visit_at = datetime.fromisoformat(before) if before else None
+    spent, orders = int(totals.get("spent", 0)), int(totals.get("orders", 0))
+    survivor.total_spent_minor -= spent
+    survivor.order_count -= orders
+    merged_last = merged.last_visit_at
+    if totals.get("merged_cleared"):  # older merges left the merged record's figures
+        merged_last = _instant(totals.get("merged_last_visit"))
+        merged.total_spent_minor += spent
+        merged.order_count += orders
+        merged.last_visit_at = _latest(merged.last_visit_at, merged_last)
+    if merged_last is not None and survivor.last_visit_at == merged_last:
+        survivor.last_visit_at = _instant(totals.get("survivor_last_visit"))
 
 
 def _blank(name: str) -> Any:
@@ -207,3 +218,11 @@ def _blank(name: str) -> Any:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def _instant(text: object) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) and text else None
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return a or b if a is None or b is None else max(a, b)

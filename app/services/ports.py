@@ -13,6 +13,7 @@ from app.domain.customers import Customer
 from app.domain.identifiers import Identifier, IdentifierKind
 from app.domain.staff import StaffMember
 from app.services.dto import (
+    AccountHolder,
     ActivityCounts,
     CategoryCard,
     CustomerCard,
@@ -44,9 +45,24 @@ class CustomerRepository(Protocol):
     def by_email(self, normalised: str) -> Sequence[Customer]: ...
     def activity(self, customer_id: int) -> ActivityCounts: ...
     def move_history(self, from_id: int, to_id: int) -> list[int]:
-        """Re-point visits (and later tabs and ledger entries); returns moved visit ids."""
+        """Re-point visits; returns the moved visit ids (tabs and entries move apart)."""
 
     def restore_history(self, visit_ids: Sequence[int], to_id: int) -> None: ...
+    def move_tabs(self, from_id: int, to_id: int) -> list[int]:
+        """Re-point guest tabs (open or closed) to another customer; returns their ids."""
+
+    def restore_tabs(self, tab_ids: Sequence[int], to_id: int) -> None: ...
+    def account_holder(self, customer_id: int) -> AccountHolder | None:
+        """The customer's name, status and limits in one indexed read."""
+
+    def set_limits(
+        self,
+        customer_id: int,
+        credit_limit_minor: int | None,
+        tab_limit_minor: int | None,
+        at: datetime,
+        by: str,
+    ) -> None: ...
     def count(self) -> int: ...
     def photo(self, customer_id: int) -> tuple[bytes, int, int] | None: ...
     def save_photo(self, customer_id: int, jpeg: bytes, width: int, height: int) -> None: ...

@@ -76,27 +76,56 @@ class GuestTabs(Protocol):
         """Take back the visit a closed tab recorded (when it is reopened)."""
 
 
+class AlreadyReversedError(Exception):
+    """The store refused a reversal: the entry it names was already reversed.
+
+    Raised by :meth:`Ledger.add` when another till reversed the same entry first; the
+    transaction stays usable, and services turn it into a ConflictError with words.
+    """
+
+
 class Ledger(Protocol):
-    def add(self, entry: LedgerEntry) -> None: ...
+    def add(self, entry: LedgerEntry) -> None:
+        """Append an entry; a second reversal of one entry raises AlreadyReversedError."""
+
     def get(self, entry_uuid: str) -> LedgerEntry | None: ...
     def balances(self, customer_id: int) -> Balances: ...
     def balance(self, customer_id: int, account: AccountKind) -> int: ...
     def lifetime_points(self, customer_id: int) -> int:
         """Points ever earned, less reversed earnings: what tiers are decided on."""
 
-    def entries(self, customer_id: int, limit: int = 200) -> list[LedgerEntry]:
-        """The newest first."""
+    def entries(
+        self,
+        customer_id: int,
+        limit: int = 200,
+        *,
+        offset: int = 0,
+        account: AccountKind | None = None,
+    ) -> list[LedgerEntry]:
+        """The newest first; ``account`` keeps one account's entries only."""
 
     def for_tab(self, tab_uuid: str) -> list[LedgerEntry]: ...
     def reversed_uuids(self, entry_uuids: Collection[str]) -> frozenset[str]: ...
     def move(self, from_customer_id: int, to_customer_id: int) -> list[int]:
         """Re-point a merged customer's entries; returns the moved entry ids."""
 
+    def restore(self, entry_ids: Collection[int], customer_id: int) -> None:
+        """Give entries back to ``customer_id`` (undoing a merge's :meth:`move`)."""
+
 
 class CustomerStatsStore(Protocol):
     def get(self, customer_id: int) -> CustomerStats: ...
     def save(self, stats: CustomerStats) -> None:
         """Also keeps the directory's columns (last visit, total spent, orders) in step."""
+
+    def find(self, customer_id: int) -> CustomerStats | None:
+        """The customer's statistics, or None when nothing was ever recorded for them."""
+
+    def put(self, stats: CustomerStats) -> None:
+        """Write the statistics row only; the directory's columns are the caller's (merges)."""
+
+    def remove(self, customer_id: int) -> None:
+        """Drop the statistics row (a merged customer's figures went to the survivor)."""
 
 
 class Outbox(Protocol):

@@ -8,13 +8,15 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.ids import new_uuid7
 from app.domain.ledger import AccountKind, Balances, EntryKind, LedgerEntry
 from app.domain.loyalty import FAVOURITES, CustomerStats
 from app.domain.payments import PaymentMethod
+from app.services.tab_ports import AlreadyReversedError
 from app.store import schema
 from app.store.tab_schema import customer_stats, ledger_entries, outbox, print_jobs
 
@@ -36,9 +38,23 @@ class SqlLedger:
         self._session = session
 
     def add(self, entry: LedgerEntry) -> None:
-        self._session.execute(
-            insert(ledger_entries).values({n: getattr(entry, n) for n in _ENTRY_FIELDS})
-        )
+        statement = insert(ledger_entries).values({n: getattr(entry, n) for n in _ENTRY_FIELDS})
+        if entry.reverses_uuid is None:
+            self._session.execute(statement)
+            return
+        # Only a reversal can clash (unique reverses_uuid); a savepoint keeps the
+        # transaction usable when another till reversed the entry first.
+        try:
+            with self._session.begin_nested():
+                self._session.execute(statement)
+        except IntegrityError as clash:
+            if self.get(entry.uuid) is None and self._reversal_of(entry.reverses_uuid):
+                raise AlreadyReversedError(entry.reverses_uuid) from clash
+            raise
+
+    def _reversal_of(self, entry_uuid: str) -> bool:
+        found = self._session.scalar(select(_l.id).where(_l.reverses_uuid == entry_uuid))
+        return found is not None
 
     def get(self, entry_uuid: str) -> LedgerEntry | None:
         row = self._session.execute(
@@ -84,13 +100,18 @@ class SqlLedger:
         )
         return int(total or 0)
 
-    def entries(self, customer_id: int, limit: int = 200) -> list[LedgerEntry]:
-        rows = self._session.execute(
-            select(ledger_entries)
-            .where(_l.customer_id == customer_id)
-            .order_by(_l.id.desc())
-            .limit(limit)
-        )
+    def entries(
+        self,
+        customer_id: int,
+        limit: int = 200,
+        *,
+        offset: int = 0,
+        account: AccountKind | None = None,
+    ) -> list[LedgerEntry]:
+        query = select(ledger_entries).where(_l.customer_id == customer_id)
+        if account is not None:
+            query = query.where(_l.account == account.value)
+        rows = self._session.execute(query.order_by(_l.id.desc()).limit(limit).offset(offset))
         return [_entry(row) for row in rows]
 
     def for_tab(self, tab_uuid: str) -> list[LedgerEntry]:
@@ -115,6 +136,14 @@ class SqlLedger:
             )
         return moved
 
+    def restore(self, entry_ids: Collection[int], customer_id: int) -> None:
+        if entry_ids:
+            self._session.execute(
+                update(ledger_entries)
+                .where(_l.id.in_(list(entry_ids)))
+                .values(customer_id=customer_id)
+            )
+
 
 class SqlCustomerStats:
     """Implements :class:`app.services.tab_ports.CustomerStatsStore`."""
@@ -123,11 +152,15 @@ class SqlCustomerStats:
         self._session = session
 
     def get(self, customer_id: int) -> CustomerStats:
+        found = self.find(customer_id)
+        return CustomerStats(customer_id=customer_id) if found is None else found
+
+    def find(self, customer_id: int) -> CustomerStats | None:
         row = self._session.execute(
             select(customer_stats).where(customer_stats.c.customer_id == customer_id)
         ).one_or_none()
         if row is None:
-            return CustomerStats(customer_id=customer_id)
+            return None
         counts = {int(k): int(v) for k, v in json.loads(row.item_counts).items()}
         return CustomerStats(
             customer_id=customer_id,
@@ -146,6 +179,19 @@ class SqlCustomerStats:
         )
 
     def save(self, stats: CustomerStats) -> None:
+        self.put(stats)
+        # The directory sorts and filters on these three columns of customers.
+        self._session.execute(
+            update(schema.customers)
+            .where(schema.customers.c.id == stats.customer_id)
+            .values(
+                last_visit_at=stats.last_visit,
+                total_spent_minor=stats.total_spent_minor,
+                order_count=stats.visits,
+            )
+        )
+
+    def put(self, stats: CustomerStats) -> None:
         if stats.customer_id is None:
             raise ValueError("customer statistics need their customer")
         values = {
@@ -166,15 +212,10 @@ class SqlCustomerStats:
             self._session.execute(
                 insert(customer_stats).values(customer_id=stats.customer_id, **values)
             )
-        # The directory sorts and filters on these three columns of customers.
+
+    def remove(self, customer_id: int) -> None:
         self._session.execute(
-            update(schema.customers)
-            .where(schema.customers.c.id == stats.customer_id)
-            .values(
-                last_visit_at=stats.last_visit,
-                total_spent_minor=stats.total_spent_minor,
-                order_count=stats.visits,
-            )
+            delete(customer_stats).where(customer_stats.c.customer_id == customer_id)
         )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.audit import AuditEntry
@@ -13,8 +14,9 @@ from app.domain.customers import Customer
 from app.domain.identifiers import IN_USE_STATUSES, Identifier, IdentifierKind
 from app.domain.staff import StaffMember
 from app.domain.text import fold
-from app.services.dto import ActivityCounts, IdentifierHit
+from app.services.dto import AccountHolder, ActivityCounts, IdentifierHit
 from app.store import schema
+from app.store.tab_schema import guest_tabs, ledger_entries
 
 _IN_USE = [s.value for s in IN_USE_STATUSES]
 
@@ -59,10 +61,17 @@ class SqlCustomerRepository:
         ).all()
 
     def activity(self, customer_id: int) -> ActivityCounts:
-        visits = self._session.scalar(
-            select(func.count()).where(schema.visits.c.customer_id == customer_id)
-        )
-        return ActivityCounts(visits=int(visits or 0))
+        def count(column: ColumnElement[int]) -> ScalarSelect[int]:
+            return select(func.count()).where(column == customer_id).scalar_subquery()
+
+        tabs, visits, entries = self._session.execute(
+            select(
+                count(guest_tabs.c.customer_id),
+                count(schema.visits.c.customer_id),
+                count(ledger_entries.c.customer_id),
+            )
+        ).one()
+        return ActivityCounts(tabs=int(tabs), visits=int(visits), ledger_entries=int(entries))
 
     def move_history(self, from_id: int, to_id: int) -> list[int]:
         v = schema.visits.c
@@ -80,6 +89,58 @@ class SqlCustomerRepository:
                 .where(schema.visits.c.id.in_(list(visit_ids)))
                 .values(customer_id=to_id)
             )
+
+    def move_tabs(self, from_id: int, to_id: int) -> list[int]:
+        t = guest_tabs.c
+        moved = list(self._session.scalars(select(t.id).where(t.customer_id == from_id)))
+        if moved:
+            self._session.execute(
+                update(guest_tabs).where(t.id.in_(moved)).values(customer_id=to_id)
+            )
+        return moved
+
+    def restore_tabs(self, tab_ids: Sequence[int], to_id: int) -> None:
+        if tab_ids:
+            self._session.execute(
+                update(guest_tabs)
+                .where(guest_tabs.c.id.in_(list(tab_ids)))
+                .values(customer_id=to_id)
+            )
+
+    def account_holder(self, customer_id: int) -> AccountHolder | None:
+        c = schema.customers.c
+        row = self._session.execute(
+            select(
+                c.id,
+                c.uuid,
+                c.full_name,
+                c.kind,
+                c.status,
+                c.merged_into_id,
+                c.credit_limit_minor,
+                c.tab_limit_minor,
+            ).where(c.id == customer_id)
+        ).one_or_none()
+        return None if row is None else AccountHolder(*row)
+
+    def set_limits(
+        self,
+        customer_id: int,
+        credit_limit_minor: int | None,
+        tab_limit_minor: int | None,
+        at: datetime,
+        by: str,
+    ) -> None:
+        self._session.execute(
+            update(schema.customers)
+            .where(schema.customers.c.id == customer_id)
+            .values(
+                credit_limit_minor=credit_limit_minor,
+                tab_limit_minor=tab_limit_minor,
+                updated_at=at,
+                updated_by=by,
+            )
+        )
 
     def count(self) -> int:
         return int(self._session.scalar(select(func.count()).select_from(schema.customers)) or 0)

@@ -92,7 +92,8 @@ class _State:
     width: int = 1
     page: int = 0
     qr_data: str = ""
-    chars: list[tuple[str, int]] = field(default_factory=list)  # character and its width
+    chars: list[str] = field(default_factory=list)
+    cells: int = 0  # width of the line so far, in normal character cells
     lines: list[str] = field(default_factory=list)
     events: list[PrinterEvent] = field(default_factory=list)
 
@@ -103,19 +104,19 @@ class _State:
         self.events.append(PrinterEvent(kind, detail, len(self.lines)))
 
     def put(self, char: str) -> None:
-        if self.columns and sum(w for _, w in self.chars) + self.width > self.columns:
+        if self.columns and self.cells + self.width > self.columns:
             self.newline()  # the printer wraps a line that does not fit
-        self.chars.append((char, self.width))
+        self.chars.append(char)
+        self.cells += self.width
 
     def newline(self) -> None:
-        text = "".join(c for c, _ in self.chars)
-        cells = sum(w for _, w in self.chars)
+        text = "".join(self.chars)
         pad = 0
         if self.columns and text:
-            free = max(0, self.columns - cells)
+            free = max(0, self.columns - self.cells)
             pad = free // 2 if self.align == 1 else free if self.align == 2 else 0
         self.lines.append(" " * pad + text)
-        self.chars = []
+        self.chars, self.cells = [], 0
 
     def block(self, text: str) -> None:
         """A printed graphic: it starts on a line of its own."""

@@ -77,6 +77,10 @@ _LETTERS = {
 }  # fmt: skip
 
 
+# Greek "ου" is one sound, spelt "ou" (ELOT 743), not "oy".
+_DIGRAPHS = {"ου": "ou", "ού": "ou", "Ου": "Ou", "Ού": "Ou", "ΟΥ": "OU", "ΟΎ": "OU"}
+
+
 class UnencodableTextError(ValueError):
     """No code page of the printer has every character of the text."""
 
@@ -90,8 +94,9 @@ def _clean(char: str) -> str:
 
 def clean(text: str) -> str:
     """Composed (NFC) text with control characters as spaces and invisible ones removed."""
-    text = unicodedata.normalize("NFC", text)
-    if text.isascii() and text.isprintable():
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if text.isprintable():
         return text
     return "".join(_clean(c) for c in text)
 
@@ -109,6 +114,13 @@ def transliterate_char(char: str) -> str:
     if base == char or not base:
         return char
     return "".join(transliterate_char(c) for c in base)
+
+
+def transliterate(text: str) -> str:
+    """Latin spelling of a text (every character, whatever the printer has)."""
+    for pair, latin in _DIGRAPHS.items():
+        text = text.replace(pair, latin)
+    return "".join(transliterate_char(c) for c in text)
 
 
 @lru_cache(maxsize=64)
@@ -130,26 +142,26 @@ class TextEncoder:
 
     def covers(self, text: str) -> bool:
         """Whether some listed page has each character of ``text``."""
-        return text.isascii() or all(c in self._known for c in text)
+        return text.isascii() or self._known.issuperset(text)
 
     def printable(self, text: str) -> str:
         """The text as the printer will get it: punctuation it lacks replaced, and (in
-        "transliterate" mode) letters it lacks spelt in Latin. Characters left over need
-        an image."""
+        "transliterate" mode) each word with a letter it lacks spelt in Latin, whole, so
+        a name never mixes scripts. Characters left over need an image."""
         if self.covers(text):
             return text
-        out: list[str] = []
-        for char in text:
-            if char in self._known:
-                out.append(char)
-            elif char in _PUNCTUATION:
-                out.append(_PUNCTUATION[char])
-            elif self.fallback == "transliterate":
-                latin = transliterate_char(char)
-                out.append(latin if self.covers(latin) else char)
-            else:
-                out.append(char)
-        return "".join(out)
+        return " ".join(self._printable_word(word) for word in text.split(" "))
+
+    def _printable_word(self, word: str) -> str:
+        if self.covers(word):
+            return word
+        word = "".join(c if c in self._known else _PUNCTUATION.get(c, c) for c in word)
+        if self.fallback != "transliterate" or self.covers(word):
+            return word
+        latin = transliterate(word)
+        if self.covers(latin):
+            return latin
+        return "".join(c if c in self._known else _latin_or_same(c, self) for c in word)
 
     def runs(self, text: str, active: CodePage | None) -> list[tuple[CodePage, bytes]]:
         """``text`` as (page, bytes) runs: the active page while it encodes the text, else
@@ -185,6 +197,11 @@ class TextEncoder:
         while end < len(text) and (text[end] in known):
             end += 1
         return end
+
+
+def _latin_or_same(char: str, encoder: TextEncoder) -> str:
+    latin = transliterate_char(char)
+    return latin if encoder.covers(latin) else char
 
 
 def pages_for(names: Sequence[str], numbers: Iterable[tuple[str, int]] = ()) -> list[CodePage]:

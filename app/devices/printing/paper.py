@@ -8,9 +8,8 @@ centred double-size line of n characters starts (columns - 2n) // 2 cells in.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.devices.printing.codepages import clean
 from app.domain.receipts import QR, Align, Barcode, Columns, Feed, ReceiptLayout, Rule, Text
@@ -18,8 +17,7 @@ from app.domain.receipts import QR, Align, Barcode, Columns, Feed, ReceiptLayout
 MIN_LABEL = 8  # narrower than this, an amount goes on a line of its own
 
 
-@dataclass(frozen=True, slots=True)
-class PaperLine:
+class PaperLine(NamedTuple):
     """One printed text line; ``text`` fits the paper and carries no alignment padding."""
 
     text: str
@@ -32,8 +30,7 @@ class PaperLine:
         return len(self.text) * (2 if self.double else 1)
 
 
-@dataclass(frozen=True, slots=True)
-class CodeLine:
+class CodeLine(NamedTuple):
     """A QR code or barcode, printed on lines of its own."""
 
     code: QR | Barcode
@@ -61,18 +58,32 @@ def _identity(text: str) -> str:
 
 
 def _wrap(text: str, width: int, indent: int = 0, hanging: int = 0) -> list[str]:
-    if not text.strip():
+    """Greedy word wrap to ``width``; a word longer than a line is cut. ``indent`` blanks
+    start the first line, ``indent + hanging`` the others (none if that leaves no room)."""
+    width = max(1, width)
+    if indent + len(text) <= width and "  " not in text and text.strip() == text and text:
+        return [" " * indent + text]  # the common case: it fits as it is
+    words = text.split()
+    if not words:
         return [""]
-    lead, follow = " " * indent, " " * (indent + hanging)
-    if len(text) + indent <= width and "  " not in text:
-        return [lead + text]  # the common case, without textwrap's regular expressions
-    return textwrap.wrap(
-        text,
-        width=max(1, width),
-        initial_indent=lead,
-        subsequent_indent=follow if len(follow) < width else "",
-        break_on_hyphens=False,
-    )
+    lead = " " * indent if indent < width else ""
+    follow = " " * (indent + hanging) if indent + hanging < width else ""
+    lines: list[str] = []
+    line, empty = lead, True
+    for word in words:
+        while word:
+            room = width - len(line) - (0 if empty else 1)
+            if len(word) <= room:
+                line, empty, word = (line + word if empty else f"{line} {word}"), False, ""
+            elif empty:  # longer than a whole line: cut it
+                lines.append(line + word[:room])
+                line, word = follow, word[room:]
+            else:
+                lines.append(line)
+                line, empty = follow, True
+    if not empty:
+        lines.append(line)
+    return lines
 
 
 def _columns(block: Columns, columns: int, prepare: Callable[[str], str]) -> list[PaperLine]:
@@ -83,7 +94,7 @@ def _columns(block: Columns, columns: int, prepare: Callable[[str], str]) -> lis
     room = columns - len(right) - 1 if right else columns
     if room - indent < MIN_LABEL:  # an amount too long to share a line with its label
         lines = [PaperLine(t, bold=block.bold) for t in _wrap(body, columns, indent, 2)]
-        return [*lines, PaperLine(right, "right", block.bold)] if right else lines
+        return lines + [PaperLine(t, "right", block.bold) for t in _wrap(right, columns)]
     wrapped = _wrap(body, room, indent, 2)
     first = wrapped[0].ljust(columns - len(right)) + right if right else wrapped[0]
     return [PaperLine(first.rstrip(), bold=block.bold)] + [

@@ -33,6 +33,7 @@ CUT_FEED_LINES = 6  # the cutter sits this far above the print head
 TEAR_FEED_LINES = 4  # without a cutter, enough paper to tear above the last line
 BARCODE_MODULE_DOTS = 2
 BARCODE_HEIGHT_DOTS = 64
+QR_MODULE_DOTS = 4
 
 
 @lru_cache(maxsize=32)
@@ -93,15 +94,7 @@ class _Writer:
         if self.profile.native_qr:
             self.printer.qr(data, size=6 if self.profile.paper_mm == 80 else 4, native=True)
             return
-        symbol = qrcode.QRCode(box_size=4 if self.profile.paper_mm == 80 else 3, border=2)
-        symbol.add_data(data)
-        symbol.make(fit=True)
-        picture = symbol.make_image().get_image()
-        if picture.width > self.profile.width_dots:
-            picture = picture.resize((self.profile.width_dots,) * 2)
-        centred = Image.new("1", (self.profile.width_dots, picture.height), 1)
-        centred.paste(picture, ((self.profile.width_dots - picture.width) // 2, 0))
-        self.printer.image(centred, impl="bitImageRaster")
+        self.printer.image(qr_image(data, self.profile), impl="bitImageRaster")
 
     def barcode(self, code: Barcode) -> None:
         modules = (len(code.data) + 3) * 11 + 2  # start, data, check and stop symbols, quiet
@@ -135,6 +128,24 @@ class _Writer:
         if align != style.align:
             self.printer.set(align=align)
             style.align = align
+
+
+def qr_image(data: str, profile: PrinterProfile) -> Image.Image:
+    """A QR code drawn for printers without native QR, centred on the paper."""
+    # A fixed mask skips qrcode's search for the best of eight, which costs most of the time;
+    # any mask gives a valid symbol.
+    symbol = qrcode.QRCode(border=2, mask_pattern=0, error_correction=qrcode.ERROR_CORRECT_M)
+    symbol.add_data(data)
+    symbol.make(fit=True)
+    matrix: list[list[bool]] = symbol.get_matrix()
+    size = len(matrix)
+    scale = max(1, min(QR_MODULE_DOTS, profile.width_dots // size))
+    modules = bytes(0 if dark else 255 for row in matrix for dark in row)
+    picture = Image.frombytes("L", (size, size), modules)
+    picture = picture.resize((size * scale, size * scale), Image.Resampling.NEAREST)
+    centred = Image.new("1", (profile.width_dots, picture.height), 1)
+    centred.paste(picture.convert("1"), ((profile.width_dots - picture.width) // 2, 0))
+    return centred
 
 
 def render_escpos(layout: ReceiptLayout, profile: PrinterProfile) -> bytes:
