@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.domain.customers import CustomerStatus
 from app.domain.errors import ValidationError
 from app.domain.identifiers import IdentifierKind, IdentifierStatus
+from app.domain.loyalty import TierLadder
 from app.domain.staff import Actor, Permission
 from app.services.audit import require
 from app.services.contacts import display_phone, normalise_phone
@@ -61,11 +62,17 @@ class Caller:
 
 class IdentificationService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, venue: VenueSettings, clock: Clock = utc_clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        venue: VenueSettings,
+        clock: Clock = utc_clock,
+        *,
+        tiers: TierLadder | None = None,
     ) -> None:
         self._uow = uow_factory
         self._venue = venue
         self._clock = clock
+        self._tiers = tiers or TierLadder()  # the venue's, as in TabSettings.tiers
 
     def identify(self, actor: Actor, kind: IdentifierKind, value: str) -> Identification:
         """Resolve an already normalised identifier value (as device parsers deliver it)."""
@@ -84,9 +91,10 @@ class IdentificationService:
                 if category is None:
                     return Refused("This card has no customer and no promotion category.")
                 return ImpersonalCard(category)
-            card = uow.identification.customer_card(hit.customer_id)
-            if card is None:
+            found = uow.identification.customer_card(hit.customer_id)
+            if found is None:
                 return Unknown(kind, value, actor.may(Permission.MANAGE_IDENTIFIERS))
+        card = self._with_tier(found)
         if card.status is CustomerStatus.BLOCKED:
             return Refused(
                 f"{card.full_name} is blocked: {card.status_reason or 'no reason given'}."
@@ -109,7 +117,15 @@ class IdentificationService:
             return Caller(None, raw_number, line_name, ())
         with self._uow() as uow:
             cards = uow.identification.cards_by_phone(phone.e164)
-        return Caller(phone.e164, display_phone(phone.e164), line_name, tuple(cards))
+        return Caller(
+            phone.e164,
+            display_phone(phone.e164),
+            line_name,
+            tuple(self._with_tier(card) for card in cards),
+        )
+
+    def _with_tier(self, card: CustomerCard) -> CustomerCard:
+        return replace(card, tier=self._tiers.tier_for(card.lifetime_points).name)
 
 
 def _card_refusal(hit: IdentifierHit, now: datetime) -> str:

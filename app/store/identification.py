@@ -1,15 +1,23 @@
-"""The reads behind identification: one customer's card in a couple of indexed queries."""
+"""The reads behind identification: one customer's card in a few indexed queries.
+
+The card row, then for all the cards at once: restrictions, the ledger's sums (an
+index-only read of the covering balance index) and open tabs. No ORM objects.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.services.dto import CategoryCard, CustomerCard, Restriction
+from app.domain.ledger import AccountKind, EntryKind
+from app.domain.tab_parts import TabStatus
+from app.services.dto import CategoryCard, CustomerCard, OpenTabRef, Restriction
 from app.store import schema
+from app.store.tab_schema import guest_tabs, ledger_entries
 
 _c = schema.customers.c
 _CARD_COLUMNS = (
@@ -28,6 +36,16 @@ _CARD_FROM = schema.customers.outerjoin(
     schema.promotion_categories,
     schema.promotion_categories.c.id == _c.promotion_category_id,
 ).outerjoin(schema.customer_photos, schema.customer_photos.c.customer_id == _c.id)
+
+
+@dataclass
+class _Accounts:
+    points: int = 0
+    purse_minor: int = 0
+    lifetime_points: int = 0
+
+
+_NO_ACCOUNTS = _Accounts()
 
 
 class SqlIdentificationQueries:
@@ -55,7 +73,10 @@ class SqlIdentificationQueries:
         rows = self._session.execute(
             select(*_CARD_COLUMNS).select_from(_CARD_FROM).where(*where).order_by(_c.id)
         ).all()
-        restrictions = self._restrictions([row[0] for row in rows])
+        ids = [row[0] for row in rows]
+        restrictions = self._restrictions(ids)
+        accounts = self._accounts(ids)
+        tabs = self._open_tabs(ids)
         return [
             CustomerCard(
                 customer_id=row[0],
@@ -69,9 +90,66 @@ class SqlIdentificationQueries:
                 last_visit_at=row[7],
                 total_spent_minor=row[8],
                 order_count=row[9],
+                points=accounts.get(row[0], _NO_ACCOUNTS).points,
+                purse_minor=accounts.get(row[0], _NO_ACCOUNTS).purse_minor,
+                lifetime_points=accounts.get(row[0], _NO_ACCOUNTS).lifetime_points,
+                open_tabs=tuple(tabs.get(row[0], ())),
             )
             for row in rows
         ]
+
+    def _accounts(self, customer_ids: Sequence[int]) -> dict[int, _Accounts]:
+        if not customer_ids:
+            return {}
+        e = ledger_entries.c
+        sums: dict[int, _Accounts] = {}
+        reversals = False
+        for customer_id, account, kind, total in self._session.execute(
+            select(e.customer_id, e.account, e.kind, func.sum(e.amount))
+            .where(e.customer_id.in_(list(customer_ids)))
+            .group_by(e.customer_id, e.account, e.kind)
+        ):
+            found = sums.setdefault(customer_id, _Accounts())
+            amount = int(total or 0)
+            if account is AccountKind.PURSE:
+                found.purse_minor += amount
+                continue
+            found.points += amount
+            if kind is EntryKind.EARN:
+                found.lifetime_points += amount
+            reversals = reversals or kind is EntryKind.REVERSE
+        if reversals:  # earnings reversed (a reopened tab) no longer count towards a tier
+            earned = ledger_entries.alias("earned")
+            for customer_id, total in self._session.execute(
+                select(e.customer_id, func.sum(e.amount))
+                .join(earned, earned.c.uuid == e.reverses_uuid)
+                .where(
+                    e.customer_id.in_(list(customer_ids)),
+                    e.kind == EntryKind.REVERSE.value,
+                    earned.c.kind == EntryKind.EARN.value,
+                )
+                .group_by(e.customer_id)
+            ):
+                sums[customer_id].lifetime_points += int(total or 0)
+        return sums
+
+    def _open_tabs(self, customer_ids: Sequence[int]) -> dict[int, list[OpenTabRef]]:
+        if not customer_ids:
+            return {}
+        t, d, v = guest_tabs.c, schema.dining_tables.c, schema.divisions.c
+        found: dict[int, list[OpenTabRef]] = {}
+        for customer_id, uuid, number, table, division in self._session.execute(
+            select(t.customer_id, t.uuid, t.number, d.number, v.name)
+            .select_from(
+                guest_tabs.outerjoin(schema.dining_tables, d.id == t.table_id).outerjoin(
+                    schema.divisions, v.id == t.division_id
+                )
+            )
+            .where(t.customer_id.in_(list(customer_ids)), t.status == TabStatus.OPEN.value)
+            .order_by(t.number)
+        ):
+            found.setdefault(customer_id, []).append(OpenTabRef(uuid, number, table, division))
+        return found
 
     def _restrictions(self, customer_ids: Sequence[int]) -> dict[int, list[Restriction]]:
         if not customer_ids:
