@@ -13,7 +13,9 @@ from dataclasses import asdict
 from datetime import datetime
 
 from app.domain.audit import AuditAction
-from app.domain.errors import NotFoundError, ValidationError
+from app.domain.customers import CustomerStatus
+from app.domain.errors import ConflictError, NotFoundError, ValidationError
+from app.domain.identifiers import IdentifierStatus
 from app.domain.promotions import AttachLevel
 from app.domain.staff import Actor, Permission
 from app.domain.tabs import GuestTab, IdentifiedBy
@@ -31,6 +33,45 @@ def load(uow: UnitOfWork, tab_uuid: str) -> GuestTab:
     if tab is None:
         raise NotFoundError("That tab is not in this terminal's store")
     return tab
+
+
+def tab_customer(uow: UnitOfWork, customer_id: int) -> None:
+    """Refuse a customer who cannot be put on a tab: gone, merged away or blocked."""
+    customer = uow.customers.get(customer_id)
+    if customer is None:
+        raise NotFoundError("That customer is not in the directory any more")
+    if customer.merged_into_id is not None:
+        raise ConflictError(
+            f"{customer.full_name} was merged into another record "
+            f"({customer.status_reason or 'merged'}); put the tab on that one"
+        )
+    if customer.status is CustomerStatus.BLOCKED:
+        raise ConflictError(
+            f"{customer.full_name} is blocked: {customer.status_reason or 'no reason given'}"
+        )
+
+
+def presented_card(
+    uow: UnitOfWork, identifier_id: int, at: datetime, *, customer_id: int | None
+) -> None:
+    """Refuse a card that cannot price this tab: unknown, not in use, or someone else's.
+
+    ``customer_id`` is the tab's customer when the card found them; None when the card
+    is presented for its own category (an impersonal card).
+    """
+    card = uow.identifiers.get(identifier_id)
+    if card is None:
+        raise NotFoundError("That card is not known here; a manager can issue it")
+    label = card.kind.label
+    if card.status is IdentifierStatus.LOST:
+        raise ConflictError(f"{label} reported lost; keep it and ask a manager")
+    if not card.usable_at(at):
+        state = "blocked" if card.status is IdentifierStatus.BLOCKED else "expired"
+        raise ConflictError(f"{label} is {state}; ask a manager")
+    if customer_id is None and card.personal:
+        raise ConflictError(f"{label} is a customer's own card; attach the customer instead")
+    if customer_id is not None and card.customer_id != customer_id:
+        raise ConflictError(f"{label} is not this customer's card")
 
 
 def floor_division(uow: UnitOfWork, division_id: int | None, table_id: int | None) -> int | None:
@@ -89,8 +130,11 @@ class TabService:
         if customer_id is not None:
             require(actor, Permission.ATTACH_CUSTOMER)
         with self._uow() as uow:
-            if customer_id is not None and uow.tabs.customer(customer_id) is None:
-                raise NotFoundError("That customer is not in the directory any more")
+            now = self._clock()
+            if customer_id is not None:
+                tab_customer(uow, customer_id)
+            if card_identifier_id is not None:
+                presented_card(uow, card_identifier_id, now, customer_id=customer_id)
             tab = GuestTab.open(
                 uow.tabs.next_number(),
                 terminal=self._settings.terminal,
@@ -101,7 +145,7 @@ class TabService:
                 customer_id=customer_id,
                 identified_by=identified_by,
                 card_identifier_id=card_identifier_id,
-                at=self._clock(),
+                at=now,
             )
             uow.tabs.add(tab)
             view = self._view(uow, tab)
@@ -164,8 +208,10 @@ class TabService:
         require(actor, Permission.ATTACH_CUSTOMER)
 
         def attach(uow: UnitOfWork, tab: GuestTab) -> None:
-            if uow.tabs.customer(customer_id) is None:
-                raise NotFoundError("That customer is not in the directory any more")
+            tab.require_open()
+            tab_customer(uow, customer_id)
+            if card_identifier_id is not None:
+                presented_card(uow, card_identifier_id, self._clock(), customer_id=customer_id)
             tab.attach_customer(customer_id, identified_by, card_identifier_id)
 
         return self._change(actor, tab_uuid, attach)
@@ -177,7 +223,14 @@ class TabService:
     def present_card(self, actor: Actor, tab_uuid: str, identifier_id: int | None) -> TabView:
         """An impersonal card (a staff card, a partner's voucher card) prices the tab."""
         require(actor, Permission.EDIT_TAB)
-        return self._change(actor, tab_uuid, lambda _, tab: tab.present_card(identifier_id))
+
+        def present(uow: UnitOfWork, tab: GuestTab) -> None:
+            tab.require_open()
+            if identifier_id is not None:
+                presented_card(uow, identifier_id, self._clock(), customer_id=None)
+            tab.present_card(identifier_id)
+
+        return self._change(actor, tab_uuid, present)
 
     def move(
         self, actor: Actor, tab_uuid: str, division_id: int | None, table_id: int | None
