@@ -125,6 +125,7 @@ class SqlIdentificationQueries:
                 .join(earned, earned.c.uuid == e.reverses_uuid)
                 .where(
                     e.customer_id.in_(list(customer_ids)),
+                    e.account == AccountKind.POINTS.value,
                     e.kind == EntryKind.REVERSE.value,
                     earned.c.kind == EntryKind.EARN.value,
                 )
