@@ -19,6 +19,7 @@ class Transport(StrEnum):
     UDP = "udp"
     PCSC = "pcsc"
     KEYBOARD_WEDGE = "keyboard_wedge"
+    PRINTER = "printer"  # the print queue drives it (app.devices.printing), not the manager
 
 
 class Payload(StrEnum):
@@ -28,6 +29,7 @@ class Payload(StrEnum):
     SMART_CARD = "smart_card"
     CALLER_ID_MODEM = "caller_id_modem"
     CALLER_ID_WHOZZ = "caller_id_whozz"
+    PRINTER_STATUS = "printer_status"  # a printer reads back only its own status
 
 
 SettingValue = str | int | float | bool

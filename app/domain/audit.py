@@ -25,6 +25,7 @@ class AuditAction(StrEnum):
     DIRECTORY_EXPORTED = "directory.exported"
     DEVICE_CONFIGURED = "device.configured"
     DEVICE_REMOVED = "device.removed"
+    RECEIPT_REPRINTED = "receipt.reprinted"  # a manager's copy, marked COPY
     TAB_LINE_VOIDED = "tab.line_voided"  # after it was sent: a manager's decision
     TAB_LIMIT_OVERRIDDEN = "tab.limit_overridden"
     TAB_REOPENED = "tab.reopened"

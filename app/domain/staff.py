@@ -41,6 +41,8 @@ class Permission(StrEnum):
     ADJUST_LEDGER = "adjust_ledger"  # adjust or reverse points and purse entries
     TOP_UP_PURSE = "top_up_purse"
     ATTACH_CUSTOMER = "attach_customer"
+    # Printing
+    REPRINT_RECEIPT = "reprint_receipt"  # a copy of a past receipt, marked COPY; audited
 
 
 _FRONT_OF_HOUSE = frozenset(

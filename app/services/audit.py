@@ -35,6 +35,7 @@ _DENIED = {
     Permission.ADJUST_LEDGER: "adjust or reverse points and purse entries",
     Permission.TOP_UP_PURSE: "top up a customer's purse",
     Permission.ATTACH_CUSTOMER: "attach customers to tabs",
+    Permission.REPRINT_RECEIPT: "reprint past receipts",
 }
 
 

@@ -23,6 +23,7 @@ from app.services.dto import (
     IdentifierHit,
     MergeRecord,
 )
+from app.services.print_ports import PrintQueue
 from app.services.tab_ports import (
     CustomerStatsStore,
     GuestTabs,
@@ -148,6 +149,7 @@ class UnitOfWork(Protocol):
     stats: CustomerStatsStore
     outbox: Outbox
     print_jobs: PrintJobs
+    print_queue: PrintQueue
     promotions: SalesRules
 
     def __enter__(self) -> Self: ...

@@ -18,6 +18,7 @@ from app.services.ports import (
     MergeLog,
     StaffDirectory,
 )
+from app.services.print_ports import PrintQueue
 from app.services.tab_ports import (
     CustomerStatsStore,
     GuestTabs,
@@ -30,6 +31,7 @@ from app.store.devices import SqlDeviceConfigs
 from app.store.identification import SqlIdentificationQueries
 from app.store.ledger import SqlCustomerStats, SqlLedger, SqlOutbox, SqlPrintJobs
 from app.store.merges import SqlMergeLog
+from app.store.print_queue import SqlPrintQueue
 from app.store.promotion_rules import SqlSalesRules
 from app.store.repositories import (
     SqlAuditLog,
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.stats: CustomerStatsStore = SqlCustomerStats(session)
         self.outbox: Outbox = SqlOutbox(session)
         self.print_jobs: PrintJobs = SqlPrintJobs(session)
+        self.print_queue: PrintQueue = SqlPrintQueue(session)
         self.promotions: SalesRules = SqlSalesRules(session)
         return self
 

@@ -34,6 +34,7 @@ EXPECTED: dict[Permission, tuple[bool, bool, bool]] = {
     Permission.ADJUST_LEDGER: (N, N, Y),
     Permission.TOP_UP_PURSE: (N, Y, Y),
     Permission.ATTACH_CUSTOMER: (Y, Y, Y),
+    Permission.REPRINT_RECEIPT: (N, N, Y),
 }
 
 ROLES = (Role.WAITER, Role.CASHIER, Role.MANAGER)
