@@ -26,7 +26,8 @@ def venue(tmp_store_path: Path, store_template: Path) -> Iterator[Venue]:
 
 
 def _birthday_evening(venue: Venue) -> tuple[Venue, str]:
-    """Ada, a VIP with a Members' birthday treat, at the cocktail bar's happy hour."""
+    """Ada, three days before her birthday, at the cocktail bar's happy hour, where the
+    table is handed the house VIP card (an impersonal card of the VIP category)."""
     members = venue.category(
         "Members",
         [
@@ -50,11 +51,13 @@ def _birthday_evening(venue: Venue) -> tuple[Venue, str]:
     )
     cocktails = venue.division("Cocktail bar", venue.happy_hour)
     stool = venue.table(cocktails, "C1")
-    ada = venue.customer(promotion_category_id=venue.vip, date_of_birth=date(1990, 7, 12))
+    ada = venue.customer(date_of_birth=date(1990, 7, 12))
+    vip_card = venue.impersonal_card("0A1B2C3D", venue.vip)
     # Friday 10 July, 16:30 UTC: 17:30 in London (summer time), inside 17:00-19:00;
     # read as UTC it would be outside, so the happy hour proves the venue's clock is used.
     venue.clock.now = datetime(2026, 7, 10, 16, 30, tzinfo=UTC)
-    tab = venue.tabs.open(WAITER, table_id=stool, customer_id=ada, identified_by=IdentifiedBy.CARD)
+    tab = venue.tabs.open(WAITER, table_id=stool, customer_id=ada, identified_by=IdentifiedBy.PHONE)
+    venue.tabs.present_card(WAITER, tab.uuid, vip_card)
     venue.tabs.add_item(WAITER, tab.uuid, venue.beer, 4)
     venue.tabs.add_item(WAITER, tab.uuid, venue.burger)
     venue.tabs.add_item(WAITER, tab.uuid, venue.gift_card)
@@ -67,7 +70,8 @@ def test_happy_hour_a_vip_and_a_birthday_stack_in_sequence_under_the_venue_cap(
     venue, tab_uuid = _birthday_evening(venue)
     tab = venue.tabs.view(WAITER, tab_uuid)
 
-    # Categories in priority order: VIP (10), Happy hour (5), Members (1); the venue
+    # Categories in priority order: VIP (10, the card's), Happy hour (5, the division's),
+    # Members (1, Ada's tier's); the venue
     # composes them in sequence, each on what the one before left, capped at 35 %.
     # Ales, 4 × 5.00 = 20.00: VIP 10 % = 2.00, leaves 18.00; happy hour 20 % = 3.60,
     #   leaves 14.40; birthday 15 % = 2.16 makes 7.76 off, over the cap of 35 % × 20.00
