@@ -139,6 +139,7 @@ class TextEncoder:
         self.pages = tuple(pages)
         self.fallback = fallback
         self._known = frozenset().union(*(charset(p) for p in self.pages))
+        self._charsets = {p.number: charset(p) for p in self.pages}
 
     def covers(self, text: str) -> bool:
         """Whether some listed page has each character of ``text``."""
@@ -150,6 +151,9 @@ class TextEncoder:
         a name never mixes scripts. Characters left over need an image."""
         if self.covers(text):
             return text
+        missing = set(text).difference(self._known)
+        if missing.issubset(_PUNCTUATION):  # the usual case: a "−" or a "—"
+            return text.translate({ord(c): _PUNCTUATION[c] for c in missing})
         return " ".join(self._printable_word(word) for word in text.split(" "))
 
     def _printable_word(self, word: str) -> str:
@@ -166,7 +170,10 @@ class TextEncoder:
     def runs(self, text: str, active: CodePage | None) -> list[tuple[CodePage, bytes]]:
         """``text`` as (page, bytes) runs: the active page while it encodes the text, else
         the first listed page that encodes the longest run from there."""
-        for page in self._candidates(active):
+        known = None if active is None else self._charsets.get(active.number)
+        if active is not None and known is not None and (text.isascii() or known.issuperset(text)):
+            return [(active, text.encode(active.codec))]  # the common case: no switch
+        for page in self.pages:
             try:
                 return [(page, text.encode(page.codec))]
             except UnicodeEncodeError:

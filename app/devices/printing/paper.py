@@ -87,19 +87,19 @@ def _wrap(text: str, width: int, indent: int = 0, hanging: int = 0) -> list[str]
 
 
 def _columns(block: Columns, columns: int, prepare: Callable[[str], str]) -> list[PaperLine]:
-    right = prepare(clean(block.right)).strip()
+    right = prepare(clean(block.right)).strip() if block.right else ""
     raw = prepare(clean(block.left))
     body = raw.lstrip(" ")
     indent = len(raw) - len(body)
     room = columns - len(right) - 1 if right else columns
+    bold = block.bold
     if room - indent < MIN_LABEL:  # an amount too long to share a line with its label
-        lines = [PaperLine(t, bold=block.bold) for t in _wrap(body, columns, indent, 2)]
-        return lines + [PaperLine(t, "right", block.bold) for t in _wrap(right, columns)]
+        lines = [PaperLine(t, "left", bold) for t in _wrap(body, columns, indent, 2)]
+        return lines + [PaperLine(t, "right", bold) for t in _wrap(right, columns)]
     wrapped = _wrap(body, room, indent, 2)
-    first = wrapped[0].ljust(columns - len(right)) + right if right else wrapped[0]
-    return [PaperLine(first.rstrip(), bold=block.bold)] + [
-        PaperLine(t.rstrip(), bold=block.bold) for t in wrapped[1:]
-    ]
+    if right:
+        wrapped[0] = wrapped[0].ljust(columns - len(right)) + right
+    return [PaperLine(t.rstrip(), "left", bold) for t in wrapped]
 
 
 def _text(block: Text, columns: int, prepare: Callable[[str], str]) -> list[PaperLine]:

@@ -15,7 +15,13 @@ import qrcode  # type: ignore[import-untyped]
 from escpos.printer import Dummy
 from PIL import Image
 
-from app.devices.printing.codepages import CodePage, TextEncoder, pages_for, text_image
+from app.devices.printing.codepages import (
+    CodePage,
+    TextEncoder,
+    UnencodableTextError,
+    pages_for,
+    text_image,
+)
 from app.devices.printing.paper import (
     CodeLine,
     PaperLine,
@@ -60,17 +66,21 @@ class _Writer:
         self.style = _Style()
 
     def text(self, line: PaperLine) -> None:
-        if not self.encoder.covers(line.text):
+        try:
+            runs = self.encoder.runs(line.text, self.style.page)
+        except UnencodableTextError:
             self.image(line)
             return
         if line.text:
             self._set(line.align, line.bold, line.double)
-        for page, data in self.encoder.runs(line.text, self.style.page):
-            if page != self.style.page:
-                self.printer._raw(ESC_T + bytes((page.number,)))
+        chunks: list[bytes] = []
+        for page, data in runs:
+            if page is not self.style.page:
+                chunks.append(ESC_T + bytes((page.number,)))
                 self.style.page = page
-            self.printer._raw(data)
-        self.printer._raw(b"\n")
+            chunks.append(data)
+        chunks.append(b"\n")
+        self.printer._raw(b"".join(chunks))
 
     def image(self, line: PaperLine) -> None:
         profile = self.profile
