@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.devices.printing.profiles import EPSON_TM_T20, EPSON_TM_T88, GENERIC_58, PrinterProfile
+from app.devices.printing.profiles import EPSON_TM_T20, EPSON_TM_T88_42, GENERIC_58, PrinterProfile
 from app.devices.printing.render import render_escpos
 from app.services.receipt_layout import build_layout
 from tests.receipts.samples import VENUE, guest_check_payload, receipt_payload
@@ -58,7 +58,8 @@ CASES = [
         GENERIC_58,
         "REPRINT",
     ),
-    Golden("receipt_greek_tm_t88", "receipt", receipt_payload(customer_name=GREEK), EPSON_TM_T88),
+    Golden("receipt_greek_tm_t88_42col", "receipt", receipt_payload(customer_name=GREEK),
+           EPSON_TM_T88_42),
 ]  # fmt: skip
 
 
@@ -86,7 +87,7 @@ def test_the_cyrillic_receipt_selects_cp866_for_the_name_and_nothing_else() -> N
 
 
 def test_the_greek_name_uses_cp737_where_the_printer_has_it_and_latin_where_not() -> None:
-    on_epson = next(c for c in CASES if c.name == "receipt_greek_tm_t88").printed()
+    on_epson = next(c for c in CASES if c.name == "receipt_greek_tm_t88_42col").printed()
     greek = GREEK.encode("cp737")
     assert on_epson.rfind(b"\x1bt", 0, on_epson.index(greek)) == on_epson.index(b"\x1bt\x0e")
     assert GREEK in decode(on_epson).text()

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from app.devices.printing.paper import render_text
 from app.devices.printing.profiles import (
     EPSON_TM_T20,
-    EPSON_TM_T88,
     GENERIC_58,
+    PROFILES,
     PrinterProfile,
     profile,
 )
@@ -133,7 +133,7 @@ def test_control_characters_in_a_name_cannot_send_commands() -> None:
     assert printed.lines[0].endswith("Evil @ V  p   name")
 
 
-@pytest.mark.parametrize("name", [GENERIC_58.name, EPSON_TM_T88.name, EPSON_TM_T20.name])
+@pytest.mark.parametrize("name", sorted(PROFILES))
 def test_no_printed_line_is_wider_than_the_paper(name: str) -> None:
     chosen = profile(name)
     layout = build_layout("receipt", receipt_payload(waiter_name="W" * 70), VENUE)

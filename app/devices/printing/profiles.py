@@ -66,9 +66,22 @@ EPSON_TM_T20 = PrinterProfile(
     escpos_profile="TM-T20II",
 )
 
-# The TM-T88 prints 180 dpi: 512 dots, so font A fits 42 columns on 80 mm paper.
+# Current TM-T88 models print 576 dots (48 columns) on 80 mm paper; in their "TM-T88
+# compatible" mode, and on the TM-T88III to V, 512 dots at 12 dots a character: 42 columns.
 EPSON_TM_T88 = PrinterProfile(
     name="Epson TM-T88",
+    paper_mm=80,
+    columns=48,
+    code_pages=("CP437", "CP858", "CP1252", "CP866", "CP737", "CP852"),
+    cut=True,
+    drawer_kick=True,
+    status_query=True,
+    dots=576,
+    escpos_profile="TM-T20II",  # python-escpos's TM-T88 profiles know only 512 dots
+)
+
+EPSON_TM_T88_42 = PrinterProfile(
+    name="Epson TM-T88 (42 columns)",
     paper_mm=80,
     columns=42,
     code_pages=("CP437", "CP858", "CP1252", "CP866", "CP737", "CP852"),
@@ -106,7 +119,7 @@ GENERIC_80 = PrinterProfile(
 )
 
 PROFILES: dict[str, PrinterProfile] = {
-    p.name: p for p in (EPSON_TM_T20, EPSON_TM_T88, GENERIC_58, GENERIC_80)
+    p.name: p for p in (EPSON_TM_T20, EPSON_TM_T88, EPSON_TM_T88_42, GENERIC_58, GENERIC_80)
 }
 
 
