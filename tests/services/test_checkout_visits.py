@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from app.domain.loyalty import CustomerStats
+from app.domain.loyalty import CustomerStats, TierLadder
 from app.domain.payments import PaymentMethod, Tender
 from app.domain.promotions import RuleKind, RuleScope
 from app.domain.tabs import IdentifiedBy, TabStatus
@@ -175,3 +176,42 @@ def test_a_reopened_tab_gives_its_visit_back_and_counts_once_when_closed_again(
     stats = _stats(venue, ada)
     assert (stats.visits, stats.total_spent_minor, venue.balances(ada).points) == (1, 2_700, 27)
     assert venue.count("visits") == 1
+
+
+def test_a_tab_that_lifts_its_customer_to_silver_stays_priced_as_it_closed(
+    venue: Venue,
+) -> None:
+    perks = venue.category(
+        "Silver perks",
+        [rule("Silver 15 %", RuleKind.PERCENT_DISCOUNT, percent=Decimal("15"))],
+        priority=20,
+    )
+    with venue.uow() as uow:
+        perks_uuid = uow.catalogue.promotion_category(perks).uuid  # type: ignore[union-attr]
+    venue = venue.with_settings(
+        tiers=TierLadder.bronze_silver_gold(categories={"Silver": perks_uuid})
+    )
+    ada = venue.customer(promotion_category_id=venue.vip)
+    venue.earn(ada, 990)  # 10 short of Silver
+    tab = venue.tabs.open(
+        WAITER, table_id=venue.table_1, customer_id=ada, identified_by=IdentifiedBy.CARD
+    )
+    tab = venue.tabs.add_item(WAITER, tab.uuid, venue.burger, 2)
+    # Bronze: VIP's 10 % off 30.00 = 27.00, and 27 points: 1,017 lifetime, Silver.
+    assert (tab.tier_name, tab.total_minor, tab.points_to_earn) == ("Bronze", 2_700, 27)
+    venue.checkout.pay_and_close(CASHIER, tab.uuid, [Tender.by_card(2_700)])
+
+    looked = venue.tabs.view(WAITER, tab.uuid)
+    assert (looked.tier_name, looked.total_minor, looked.due_minor) == ("Bronze", 2_700, 0)
+
+    nxt = venue.tabs.open(
+        WAITER, table_id=venue.table_1, customer_id=ada, identified_by=IdentifiedBy.CARD
+    )
+    nxt = venue.tabs.add_item(WAITER, nxt.uuid, venue.burger)
+    # Silver now: the best of VIP 10 % and Silver 15 % off 15.00 is 2.25: 12.75.
+    assert (nxt.tier_name, nxt.total_minor) == ("Silver", 1_275)
+
+    # Reopening the first tab takes its 27 points back: Ada is Bronze again.
+    venue.checkout.reopen(MANAGER, tab.uuid, "billed to the wrong customer")
+    assert venue.tabs.view(WAITER, nxt.uuid).tier_name == "Bronze"
+    assert _stats(venue, ada).visits == 0
