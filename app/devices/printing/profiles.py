@@ -22,7 +22,7 @@ class PrinterProfile:
     ``fallback`` says what happens to text no listed code page can encode: "transliterate"
     (Фёдор → Fedor; a line that still cannot be encoded prints as an image) or "image" (the
     line prints as a picture of the text). ``escpos_profile`` names python-escpos's
-    capability profile, used for image widths.
+    capability profile (cutter, image width); its media must be at least ``dots`` wide.
     """
 
     name: str
@@ -35,7 +35,7 @@ class PrinterProfile:
     native_qr: bool = True
     fallback: Fallback = "transliterate"
     dots: int = 0  # printable width in dots; 0 means columns × 12
-    escpos_profile: str = "default"
+    escpos_profile: str = "TM-T20II"  # "default" knows no paper width: images would fail
     code_page_numbers: tuple[tuple[str, int], ...] = field(default=())
 
     def __post_init__(self) -> None:
