@@ -4,6 +4,7 @@ A tab is read in four indexed queries (tab, lines, payments, attachments) and bu
 the domain's objects. Saving writes only what changed since it was read in this unit of
 work: the repository keeps the rows it loaded and compares. A line that moved to another
 tab (a split or merge) is an update of its ``tab_id``, never a delete and insert.
+A tab's lines are in the order they were entered (by key), in memory as when read.
 """
 
 from __future__ import annotations
@@ -171,6 +172,9 @@ class SqlGuestTabs:
         if tab_row != seen.tab:
             self._session.execute(update(guest_tabs).where(_t.id == tab.id).values(tab_row))
         self._save_lines(tab.id, tab.lines)
+        # Lines read back in the order they were entered (their keys); a merge or a split
+        # leaves them in another order in memory, so follow the store's here too.
+        tab.lines.sort(key=lambda line: line.id or 0)
         new_payments = [p for p in tab.payments if p.uuid not in seen.payments]
         if new_payments:
             self._session.execute(

@@ -231,3 +231,19 @@ def test_a_guest_check_queues_a_print_job_with_what_it_shows(venue: Venue) -> No
     assert (payload["number"], payload["total_minor"], payload["tax_minor"]) == (1, 2500, 417)
     assert [ln["name"] for ln in payload["lines"]] == ["Pale ale", "Burger"]
     assert venue.count("outbox") == 0  # a pre-bill is not a sale
+
+
+def test_after_a_merge_or_a_split_the_lines_read_back_in_the_order_shown(venue: Venue) -> None:
+    early = venue.tabs.open(WAITER, table_id=venue.table_2)
+    early = venue.tabs.add_item(WAITER, early.uuid, venue.burger)  # the first line entered
+    late = venue.tabs.open(WAITER, table_id=venue.table_1)
+    late = venue.tabs.add_item(WAITER, late.uuid, venue.beer)
+    late = venue.tabs.add_item(WAITER, late.uuid, venue.coffee)
+
+    merged = venue.tabs.merge(WAITER, late.uuid, early.uuid)
+    assert venue.tabs.view(WAITER, late.uuid) == merged
+
+    burger, beer, coffee = (ln.uuid for ln in sorted(merged.lines, key=lambda ln: ln.name))
+    new = venue.tabs.split(WAITER, late.uuid, [coffee, burger])  # chosen in any order
+    assert venue.tabs.view(WAITER, new.uuid) == new
+    assert [ln.uuid for ln in venue.tabs.view(WAITER, late.uuid).lines] == [beer]
