@@ -77,6 +77,9 @@ def test_a_code128_barcode_prints_natively_and_one_too_wide_prints_as_text() -> 
     wide = decode(render_escpos(layout_of(Barcode("X" * 30)), GENERIC_58), 32)
     assert wide.barcodes == []
     assert "X" * 30 in [line.strip() for line in wide.lines]
+    odd = decode(render_escpos(layout_of(Barcode("Тест\x1bi")), EPSON_TM_T20), 48)
+    assert (odd.barcodes, odd.cuts) == ([], 1)
+    assert "Тест i" in odd.text()
 
 
 def test_styles_are_sent_only_when_they_change_and_bold_survives_a_size_change() -> None:

@@ -30,7 +30,7 @@ from app.devices.printing.paper import (
     render_text,
 )
 from app.devices.printing.profiles import PrinterProfile
-from app.domain.receipts import QR, Align, Barcode, ReceiptLayout
+from app.domain.receipts import QR, Align, Barcode, ReceiptLayout, Text
 
 __all__ = ["render_escpos", "render_text"]
 
@@ -111,7 +111,11 @@ class _Writer:
         fits = modules * BARCODE_MODULE_DOTS <= self.profile.width_dots
         printable = code.data.isascii() and code.data.isprintable() and code.data
         if code.symbology != "CODE128" or not fits or not printable:
-            self.text(PaperLine(code.data, "center"))  # a code it cannot print stays readable
+            # a code the printer cannot print is printed as its text, still readable
+            as_text = ReceiptLayout("fallback", (Text(code.data, "center"),))
+            for line in lay_out(as_text, self.profile.columns, self.encoder.printable):
+                if isinstance(line, PaperLine):
+                    self.text(line)
             return
         self._set("center", False, False)
         self.printer._hw_barcode(
