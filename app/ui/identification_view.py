@@ -75,14 +75,29 @@ def alert_text(card: CustomerCard) -> str:
 
 
 def customer_details(card: CustomerCard, category: str | None, formats: DisplayFormats) -> str:
-    """Status, category, diets and last visit, in one line."""
+    """Status, category, diets, last visit, then tier, balances and open tabs, in one line."""
     parts = [card.status.value.capitalize(), category or "No category"]
     diets = [r.name for r in card.restrictions if r.kind not in _ALERT_KINDS]
     if diets:
         parts.append("Diet: " + ", ".join(diets))
     last = formats.local_time(card.last_visit_at)
     parts.append(f"Last visit {last}" if last else "First visit")
-    return " · ".join(parts)
+    return " · ".join(parts + account_parts(card, formats))
+
+
+def account_parts(card: CustomerCard, formats: DisplayFormats) -> list[str]:
+    """Tier, balances and open tabs, each only when there is something to say."""
+    parts = [f"{card.tier} tier"] if card.tier else []
+    if card.points:
+        parts.append(f"{card.points:,} points")
+    if card.purse_minor:
+        parts.append(f"Purse {formats.money(card.purse_minor)}")
+    tabs = [
+        f"{tab.number}" + (f" (table {tab.table})" if tab.table else "") for tab in card.open_tabs
+    ]
+    if tabs:
+        parts.append(("Open tab " if len(tabs) == 1 else "Open tabs ") + ", ".join(tabs))
+    return parts
 
 
 def card_shown(event: IdentificationEvent, value: str) -> str:

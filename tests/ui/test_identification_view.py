@@ -14,7 +14,7 @@ from app.devices.events import (
 from app.devices.resolution import CallIdentified, Identified
 from app.domain.customers import CustomerStatus
 from app.domain.identifiers import IdentifierKind
-from app.services.dto import CategoryCard, CustomerCard, Restriction
+from app.services.dto import CategoryCard, CustomerCard, OpenTabRef, Restriction
 from app.services.identification import Caller, ImpersonalCard, Recognised, Refused, Unknown
 from app.ui.avatar import avatar_colour, initials
 from app.ui.formatting import DisplayFormats
@@ -113,3 +113,15 @@ def test_initials_and_their_colour_are_stable() -> None:
         "MC",
     ]
     assert avatar_colour("Emily Roberts") == avatar_colour("emily roberts")
+
+
+def test_tier_balances_and_open_tabs_follow_the_last_visit() -> None:
+    tabs = (OpenTabRef("u1", 12, "4", "Terrace"), OpenTabRef("u2", 15, None, "Bar"))
+    card = _card("Tom Hale", tier="Silver", points=1250, purse_minor=500, open_tabs=tabs)
+    view = _swiped(Recognised(card, None))
+    assert view.details == (
+        "Active · Gold · First visit · Silver tier · 1,250 points · Purse £5.00"
+        " · Open tabs 12 (table 4), 15"
+    )
+    quiet = _swiped(Recognised(_card("Ann"), None))
+    assert quiet.details == "Active · Gold · First visit"
