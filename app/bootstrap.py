@@ -22,8 +22,11 @@ from sqlalchemy import Engine
 
 from app.demo import seed_demo_store
 from app.devices.builders import BUILDERS
-from app.devices.drivers import DriverCatalogue
+from app.devices.events import DeviceStatus
 from app.devices.manager import ConfiguredDevice, DeviceManager, terminator
+from app.devices.printing.printers import TerminalDrivers, is_printer
+from app.devices.printing.queue_worker import receipt_renderer
+from app.devices.printing.station import PrintStation, configured_printers
 from app.devices.resolution import IdentificationResolver
 from app.devices.wedge import WedgeConfig
 from app.domain.staff import Actor, Role
@@ -35,6 +38,8 @@ from app.services.identification import IdentificationService
 from app.services.identifiers import IdentifierService
 from app.services.merge import MergeService
 from app.services.photos import PhotoService
+from app.services.printing import PrintService
+from app.services.receipt_layout import VenueInfo
 from app.services.worker import StoreWorker
 from app.store.database import StoreLocation, create_session_factory, create_store_engine
 from app.store.migrate import current_revision, head_revision, upgrade_store
@@ -45,6 +50,7 @@ from app.ui.directory_context import DirectoryContext
 from app.ui.formatting import DisplayFormats
 from app.ui.identification_banner import DeviceBridge
 from app.ui.main_window import MainWindow
+from app.ui.print_status import PrintQueueBridge, PrintQueueIndicator
 from app.ui.tasks import TaskRunner
 from app.ui.virtual_display import DisplayStartError, VirtualDisplay, display_available
 from app.ui.wedge_filter import WedgeFilter
@@ -110,6 +116,7 @@ class Terminal:
     photos: PhotoService
     identification: IdentificationService
     device_settings: DeviceSettingsService
+    printing: PrintService
     actor: Actor
     seeded: bool = False
     _closed: bool = field(default=False, repr=False)
@@ -162,7 +169,8 @@ def open_terminal(settings: Settings) -> Terminal:
         merges=MergeService(uow_factory),
         photos=PhotoService(uow_factory),
         identification=IdentificationService(uow_factory, venue),
-        device_settings=DeviceSettingsService(uow_factory, DriverCatalogue()),
+        device_settings=DeviceSettingsService(uow_factory, TerminalDrivers()),
+        printing=PrintService(uow_factory),
         actor=actor,
         seeded=seeded,
     )
@@ -186,8 +194,27 @@ def start_devices(terminal: Terminal, bridge: DeviceBridge) -> DeviceManager:
 
 
 def enabled_devices(configs: Sequence[DeviceConfig]) -> list[ConfiguredDevice]:
-    """What the device manager runs: the configured devices that are in use."""
-    return [ConfiguredDevice(c.name, c.driver, c.settings) for c in configs if c.enabled]
+    """What the device manager runs: the configured readers that are in use (the print
+    station runs the printers)."""
+    return [
+        ConfiguredDevice(c.name, c.driver, c.settings)
+        for c in configs
+        if c.enabled and not is_printer(c.driver)
+    ]
+
+
+def start_printing(terminal: Terminal, bridge: PrintQueueBridge) -> PrintStation:
+    """Start a worker per configured printer, after marking jobs a crash cut off REPRINT;
+    what the printers report reaches ``bridge``. A reprint wakes them at once."""
+    station = PrintStation(
+        terminal.printing,
+        terminal.worker,
+        receipt_renderer(VenueInfo(terminal.settings.venue_name)),
+        bridge.deliver,
+    )
+    terminal.printing.on_queued = station.wake
+    station.start(configured_printers(terminal.device_settings.configured()))
+    return station
 
 
 def devices_context(
@@ -195,6 +222,7 @@ def devices_context(
     runner: TaskRunner,
     manager: DeviceManager,
     wedges: KeyboardWedges | None = None,
+    printers: PrintStation | None = None,
 ) -> DevicesContext:
     """The devices screen's wiring: after a save or removal the devices restart."""
 
@@ -202,13 +230,20 @@ def devices_context(
         manager.restart(enabled_devices(configs))
         if wedges is not None:
             wedges.install(configs)
+        if printers is not None:
+            printers.restart(configured_printers(configs))
+
+    def statuses() -> list[DeviceStatus]:
+        printing = printers.device_statuses() if printers is not None else []
+        return sorted(manager.statuses() + printing, key=lambda status: status.device)
 
     return DevicesContext(
         service=terminal.device_settings,
         actor=terminal.actor,
         runner=runner,
-        statuses=manager.statuses,
+        statuses=statuses,
         on_changed=changed,
+        catalogue=TerminalDrivers(),
     )
 
 
@@ -365,15 +400,19 @@ def _run(settings: Settings, *, check: bool) -> int:
         bridge = DeviceBridge()
         devices = start_devices(terminal, bridge)
         stack.callback(devices.stop)
+        print_bridge = PrintQueueBridge()
+        printers = start_printing(terminal, print_bridge)
+        stack.callback(printers.stop)
         wedges = KeyboardWedges(app, devices)
         wedges.install(terminal.device_settings.configured())
         window = MainWindow(
             context,
             venue_name=settings.venue_name,
             store_label=str(terminal.location.path),
-            devices=devices_context(terminal, runner, devices, wedges),
+            devices=devices_context(terminal, runner, devices, wedges, printers),
         )
         bridge.sig_resolved.connect(window.banner.show_resolved)
+        window.statusBar().addPermanentWidget(PrintQueueIndicator(print_bridge))
         if not check:
             return run_interactive(app, window)
         report = run_headless_check(window, settings.selfcheck_dir, terminal.facts())
