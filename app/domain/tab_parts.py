@@ -39,6 +39,7 @@ class IdentifiedBy(StrEnum):
 
 
 STAFF_LEVELS = frozenset({AttachLevel.TAB, AttachLevel.ORDER, AttachLevel.LINE})
+MAX_LINE_QUANTITY = 9_999  # more on one line is a slip of the finger, not an order
 
 
 def now_or(at: datetime | None) -> datetime:
@@ -118,6 +119,10 @@ class OrderLine:
     def __post_init__(self) -> None:
         if isinstance(self.quantity, bool) or self.quantity < 1:
             raise ValidationError.single("quantity", f"{self.name}: the quantity must be 1 or more")
+        if self.quantity > MAX_LINE_QUANTITY:
+            raise ValidationError.single(
+                "quantity", f"{self.name}: at most {MAX_LINE_QUANTITY} on one line"
+            )
         if self.unit_price_minor < 0:
             raise ValidationError.single("price", f"{self.name}: the price cannot be below zero")
         if not isinstance(self.tax_rate, Decimal) or not self.tax_rate.is_finite():

@@ -51,6 +51,16 @@ __all__ = [
     "headroom_minor",
 ]
 
+MAX_GUESTS = 9_999
+
+
+def _check_guests(guests: int) -> None:
+    if isinstance(guests, bool) or guests < 1:
+        raise ValidationError.single("guests", "A tab has at least one guest")
+    if guests > MAX_GUESTS:
+        raise ValidationError.single("guests", f"A tab has at most {MAX_GUESTS} guests")
+
+
 # Paid from the customer's own accounts: such a payment needs the customer on the tab.
 _ACCOUNTS = frozenset({PaymentMethod.PURSE, PaymentMethod.POINTS})
 
@@ -84,8 +94,7 @@ class GuestTab:
     def __post_init__(self) -> None:
         if self.number < 1:
             raise ValidationError.single("number", "A tab number starts at 1")
-        if isinstance(self.guests, bool) or self.guests < 1:
-            raise ValidationError.single("guests", "A tab has at least one guest")
+        _check_guests(self.guests)
         if (self.customer_id is None) != (self.identified_by is IdentifiedBy.NONE):
             raise ValidationError.single(
                 "identified_by", "Say how the customer was found: card, phone or search"
@@ -272,8 +281,7 @@ class GuestTab:
 
     def set_guests(self, guests: int) -> None:
         self.require_open()
-        if guests < 1:
-            raise ValidationError.single("guests", "A tab has at least one guest")
+        _check_guests(guests)
         self.guests = guests
 
     def attach_category(

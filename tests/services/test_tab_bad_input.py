@@ -269,8 +269,18 @@ def test_bad_amounts_and_quantities_are_refused_in_words(venue: Venue) -> None:
         ),
         (
             ValidationError,
+            "Pale ale: at most 9999 on one line",  # not an OverflowError from SQLite
+            lambda: venue.tabs.add_item(WAITER, tab, venue.beer, 10**19),
+        ),
+        (
+            ValidationError,
             "A tab has at least one guest",
             lambda: venue.tabs.open(WAITER, table_id=venue.table_2, guests=0),
+        ),
+        (
+            ValidationError,
+            "A tab has at most 9999 guests",
+            lambda: venue.tabs.set_guests(WAITER, tab, 10**19),
         ),
         (
             ValidationError,
