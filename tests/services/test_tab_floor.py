@@ -13,7 +13,7 @@ import pytest
 from app.domain.errors import ConflictError, ValidationError
 from app.domain.payments import Tender
 from app.domain.promotions import AttachLevel, RuleKind, RuleScope
-from app.domain.tabs import TabStatus
+from app.domain.tabs import IdentifiedBy, TabStatus
 from app.services.tab_views import TabView
 from tests.support.directory import CASHIER
 from tests.support.venue import WAITER, Venue, rule, venue_on_disk
@@ -247,3 +247,26 @@ def test_after_a_merge_or_a_split_the_lines_read_back_in_the_order_shown(venue: 
     new = venue.tabs.split(WAITER, late.uuid, [coffee, burger])  # chosen in any order
     assert venue.tabs.view(WAITER, new.uuid) == new
     assert [ln.uuid for ln in venue.tabs.view(WAITER, late.uuid).lines] == [beer]
+
+
+def test_the_floor_lists_open_tabs_by_division(venue: Venue) -> None:
+    ada = venue.customer()
+    bar = venue.tabs.open(
+        WAITER, table_id=venue.table_1, guests=2, customer_id=ada, identified_by=IdentifiedBy.SEARCH
+    )
+    terrace = venue.tabs.open(WAITER, table_id=venue.table_t1, guests=3)
+    closed = venue.tabs.open(WAITER, table_id=venue.table_2)
+    venue.tabs.add_item(WAITER, closed.uuid, venue.coffee)
+    venue.checkout.pay_and_close(CASHIER, closed.uuid, [Tender.in_cash(250)])
+
+    rows = venue.tabs.open_tabs(WAITER)
+    assert [(r.number, r.table_id, r.guests, r.customer_name) for r in rows] == [
+        (bar.number, venue.table_1, 2, "Ada Lovelace"),
+        (terrace.number, venue.table_t1, 3, None),
+    ]
+    assert [r.uuid for r in venue.tabs.open_tabs(WAITER, venue.terrace)] == [terrace.uuid]
+    venue.tabs.move(WAITER, bar.uuid, None, venue.table_t1)
+    assert [r.uuid for r in venue.tabs.open_tabs(WAITER, venue.terrace)] == [
+        bar.uuid,
+        terrace.uuid,
+    ]
