@@ -35,7 +35,8 @@ def test_part_in_points_part_from_a_topped_up_purse_and_the_rest_in_cash(venue: 
     ada = venue.customer(promotion_category_id=venue.vip)
     venue.earn(ada, 350)  # from earlier visits
     tab_uuid = _tab(venue, ada, (venue.burger, 2), (venue.beer, 2))
-    venue.deposit(ada, 2_000)  # she tops her purse up by 20.00 at the till
+    # At the till she tops her purse up by 20.00 on her card, to pay from it.
+    venue.accounts.top_up(CASHIER, ada, 2_000, PaymentMethod.CARD)
     assert venue.balances(ada) == Balances(points=350, purse_minor=2_000)
     # 30.00 + 10.00 = 40.00, VIP 10 % off: 36.00.
     assert venue.tabs.view(WAITER, tab_uuid).total_minor == 3_600
@@ -65,7 +66,8 @@ def test_part_in_points_part_from_a_topped_up_purse_and_the_rest_in_cash(venue: 
     entries = [
         (e["account"], e["kind"], e["amount"], e["tab_uuid"]) for e in venue.rows("ledger_entries")
     ]
-    assert entries[2:] == [
+    assert entries[1:] == [
+        ("purse", "deposit", 2_000, None),
         ("points", "redeem", -250, tab_uuid),
         ("purse", "withdraw", -800, tab_uuid),
         ("points", "earn", 36, tab_uuid),
@@ -73,12 +75,8 @@ def test_part_in_points_part_from_a_topped_up_purse_and_the_rest_in_cash(venue: 
     # Points: 350 - 250 + 36 = 136; purse: 20.00 - 8.00 = 12.00.
     assert venue.balances(ada) == Balances(points=136, purse_minor=1_200)
     outbox = venue.rows("outbox")
-    assert [o["kind"] for o in outbox] == [
-        "ledger.entry",
-        "ledger.entry",
-        "ledger.entry",
-        "tab.closed",
-    ]
+    # The top-up, the redemption, the withdrawal and the earning, then the closed tab.
+    assert [o["kind"] for o in outbox] == [*["ledger.entry"] * 4, "tab.closed"]
     closing = json.loads(outbox[-1]["payload"])
     assert closing["balances_after"] == {"points": 136, "purse_minor": 1_200}
 

@@ -25,6 +25,7 @@ from app.domain.ledger import Balances, LedgerEntry, Origin, deposit, earn
 from app.domain.money import TaxMode, currency
 from app.domain.promotions import Composition, RuleKind, RuleScope, SalesRule, ValidityWindow
 from app.domain.staff import Actor, Role
+from app.services.accounts import AccountService
 from app.services.checkout import CheckoutService
 from app.services.directory import VenueSettings
 from app.services.identifiers import CardRequest, IdentifierService
@@ -103,6 +104,7 @@ class Venue(VenueIds):
     settings: TabSettings
     tabs: TabService
     checkout: CheckoutService
+    accounts: AccountService
     identifiers: IdentifierService
     path: Path
 
@@ -118,6 +120,7 @@ class Venue(VenueIds):
             settings=settings,
             tabs=TabService(self.uow, settings, self.clock),
             checkout=CheckoutService(self.uow, settings, self.clock),
+            accounts=AccountService(self.uow, settings, self.clock),
         )
 
     # Making things -------------------------------------------------------------------
@@ -353,6 +356,7 @@ def _venue(
         settings=settings,
         tabs=TabService(uow, settings, clock),
         checkout=CheckoutService(uow, settings, clock),
+        accounts=AccountService(uow, settings, clock),
         identifiers=IdentifierService(uow, VenueSettings(default_region="GB"), clock),
         path=path,
     )
