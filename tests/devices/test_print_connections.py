@@ -28,6 +28,7 @@ from app.devices.printing.printers import (
     is_printer,
     printer_config,
 )
+from app.devices.printing.profiles import PROFILES
 from app.devices.printing.station import configured_printers
 from app.domain.errors import ValidationError
 from app.services.devices import DeviceSettingsService
@@ -173,9 +174,7 @@ def test_printers_are_checked_like_every_device_with_every_problem_named() -> No
     assert {p.field: p.message for p in refused.value.problems} == {
         "settings.vendor_id": "USB vendor id must be 1 to 4 hex digits, like 04b8.",
         "settings.product_id": "USB product id must be 1 to 4 hex digits, like 04b8.",
-        "settings.profile": (
-            "Printer model must be one of Epson TM-T20, Epson TM-T88, Generic 58 mm, Generic 80 mm."
-        ),
+        "settings.profile": f"Printer model must be one of {', '.join(sorted(PROFILES))}.",
         "settings.prints_receipts": (
             "Choose what this printer prints: receipts, guest checks or both."
         ),

@@ -26,7 +26,7 @@ from app.services.worker import StoreWorker
 from tests.support.directory import MANAGER
 from tests.support.escpos_decoder import decode
 from tests.support.print_jobs import COLUMNS, VENUE, Events, close_tab, complete, marks
-from tests.support.test_printer import LoopbackPrinter, print_data
+from tests.support.test_printer import WAIT_S, LoopbackPrinter, print_data
 from tests.support.venue import WAITER, Venue, venue_on_disk
 
 QUERIES = 4 * 3  # DLE EOT 1..4 before every job
@@ -263,3 +263,18 @@ def test_receipts_and_guest_checks_go_to_the_printers_that_print_them(till: Till
         [receipt] = complete(till.printer.print_sessions())
         [check] = complete(kitchen_pass.print_sessions())
     assert "RECEIPT" in receipt.text() and "GUEST CHECK" in check.text()
+
+
+def test_a_changed_printer_setup_takes_over_without_losing_the_job(till: Till) -> None:
+    till.printer.go_down()
+    tab_uuid = till.close_tab()
+    station = till.start()
+    till.events.wait_for(Activity.WAITING, "refused the connection")
+
+    with LoopbackPrinter() as replacement:
+        station.restart([network_printer(replacement, "New bar printer")]).join(WAIT_S)
+        replacement.wait_for(lambda: till.job(tab_uuid)["status"] == "printed", "printed")
+        station.stop()
+        [receipt] = complete(replacement.print_sessions())
+    assert marks(receipt) == []  # the old printer never took a byte of it
+    assert till.printer.print_sessions() == []

@@ -144,11 +144,15 @@ class PrintQueueWorker:
         """Look for work now rather than at the next poll."""
         self._wake.set()
 
+    def request_stop(self) -> None:
+        """Ask the thread to stop after the job in hand; returns at once."""
+        self._stop.set()
+        self._wake.set()
+
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Finish the job in hand (bounded by the connection's timeouts) and stop.
         Returns whether the thread ended within ``timeout_s``."""
-        self._stop.set()
-        self._wake.set()
+        self.request_stop()
         if self._thread is None:
             return True
         self._thread.join(timeout_s)

@@ -75,6 +75,7 @@ class PrintStation:
     poll_s: float = 1.0
     _workers: list[PrintQueueWorker] = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _changing: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def start(self, printers: Sequence[PrinterConfig]) -> list[str]:
         """Recover jobs a crash cut off, then start a worker per printer. Returns the
@@ -101,15 +102,33 @@ class PrintStation:
         return recovered
 
     def stop(self, timeout_s: float = 15.0) -> None:
+        """Stop every worker; each finishes or gives back the job in hand first."""
+        with self._changing:
+            self._stop_workers(timeout_s)
+
+    def _stop_workers(self, timeout_s: float) -> None:
         with self._lock:
             workers, self._workers = self._workers, []
         for worker in workers:
+            worker.request_stop()  # all at once: one slow printer does not hold the rest
+        for worker in workers:
             worker.stop(timeout_s)
 
-    def restart(self, printers: Sequence[PrinterConfig]) -> list[str]:
-        """Apply a changed configuration."""
-        self.stop()
-        return self.start(printers)
+    def restart(self, printers: Sequence[PrinterConfig]) -> threading.Thread:
+        """Apply a changed configuration on a thread of its own, because a worker may wait
+        for its printer's timeouts before it stops; returns that thread."""
+
+        def restart() -> None:
+            with self._changing:
+                self._stop_workers(15.0)
+                try:
+                    self.start(printers)
+                except Exception:
+                    log.exception("the printers could not be restarted")
+
+        thread = threading.Thread(target=restart, name="printers restart", daemon=True)
+        thread.start()
+        return thread
 
     def wake(self) -> None:
         """A job was queued: every printer looks now."""
