@@ -13,7 +13,7 @@ import contextlib
 import importlib
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import serial
@@ -85,7 +85,7 @@ class NetworkConnection:
     connect_timeout_s: float = 3.0
     write_timeout_s: float = 10.0
     status_timeout_s: float = 2.0
-    _socket: socket.socket | None = None
+    _socket: socket.socket | None = field(default=None, init=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -198,7 +198,7 @@ class SerialConnection:
     write_timeout_s: float = 10.0
     status_timeout_s: float = 1.0
     opener: SerialOpener = _pyserial
-    _port: Any = None
+    _port: Any = field(default=None, init=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -285,7 +285,7 @@ class UsbConnection:
     timeout_ms: int = 5000
     in_endpoint: int = 0x82
     out_endpoint: int = 0x01
-    _printer: Any = None
+    _printer: Any = field(default=None, init=False, repr=False)
 
     @property
     def where(self) -> str:
@@ -332,7 +332,9 @@ class UsbConnection:
             self._printer._raw(query.command)
             answer = bytes(self._printer._read())
         except Exception:
-            raise PrinterConnectionError(f"Printer {self.where} does not answer") from None
+            raise PrinterConnectionError(f"Printer {self.where} went away") from None
+        if not answer:
+            raise PrinterConnectionError(f"Printer {self.where} does not answer status queries")
         return answer[-1:]  # some printers pad a USB read; the newest byte is the answer
 
     def query_status(self) -> PrinterStatus:

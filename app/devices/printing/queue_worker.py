@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-STORE_TIMEOUT_S = 30.0  # a store call slower than this is treated as a failed attempt
-
 
 class JobSource(Protocol):
     """What a printer needs of the queue (`app.services.printing.PrintService`)."""
@@ -164,11 +162,12 @@ class PrintQueueWorker:
     # --- the loop ------------------------------------------------------------------------
 
     def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return self._store.submit(fn, *args, **kwargs).result(STORE_TIMEOUT_S)
+        # No timeout: a claim given up on while it waited would still be made, later.
+        return self._store.submit(fn, *args, **kwargs).result()
 
     def _run(self) -> None:
         delay = self._backoff.initial_s
-        self._report(Activity.READY, f"{self.config.name} ready")
+        self._report(Activity.READY, f"{self.config.name}: nothing to print")
         while not self._stop.is_set():
             self._wake.clear()
             try:
@@ -230,7 +229,11 @@ class PrintQueueWorker:
             log.exception("job %s could not be laid out", job.uuid)
             self._unprintable.add(job.uuid)
             return Attempt(f"Could not lay out this {job_title(job).lower()} ({error})")
-        connection = self._connect(self.config)
+        try:
+            connection = self._connect(self.config)
+        except Exception as error:
+            log.exception("printer %s cannot be set up", self.config.name)
+            return Attempt(f"{self.config.name} cannot be set up ({error})")
         sending = False
         try:
             connection.open()

@@ -22,7 +22,6 @@ from app.devices.printing.printers import (
     printer_config,
 )
 from app.devices.printing.queue_worker import (
-    STORE_TIMEOUT_S,
     Activity,
     Connect,
     JobSource,
@@ -80,7 +79,7 @@ class PrintStation:
     def start(self, printers: Sequence[PrinterConfig]) -> list[str]:
         """Recover jobs a crash cut off, then start a worker per printer. Returns the
         recovered jobs' uuids (they print again marked REPRINT)."""
-        recovered = self.store.submit(self.queue.recover).result(STORE_TIMEOUT_S)
+        recovered = self.store.submit(self.queue.recover).result()
         if recovered:
             log.warning("%d print job(s) were cut off; they print again", len(recovered))
         with self._lock:
