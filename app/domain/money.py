@@ -135,26 +135,25 @@ def allocate(total_minor: int, weights: Sequence[int]) -> list[int]:
     over go one each to the largest remainders, ties to the earlier weight. All-zero
     weights split evenly. A negative total is split as its absolute value, negated.
     """
-    if any(w < 0 for w in weights):
-        raise ValueError("weights cannot be negative")
     if not weights:
         if total_minor:
             raise ValueError("cannot allocate a non-zero amount over no weights")
         return []
+    if min(weights) < 0:
+        raise ValueError("weights cannot be negative")
     if total_minor < 0:
         return [-part for part in allocate(-total_minor, weights)]
-    if not any(weights):
-        weights = [1] * len(weights)
     whole = sum(weights)
-    parts: list[int] = []
-    remainders: list[tuple[int, int]] = []
-    for index, weight in enumerate(weights):
-        share, remainder = divmod(total_minor * weight, whole)
-        parts.append(share)
-        remainders.append((-remainder, index))
+    if not whole:
+        weights, whole = [1] * len(weights), len(weights)
+    parts = [total_minor * weight // whole for weight in weights]
     left = total_minor - sum(parts)
-    for _, index in sorted(remainders)[:left]:
-        parts[index] += 1
+    if left:
+        remainders = [total_minor * w - p * whole for w, p in zip(weights, parts, strict=True)]
+        # A reversed sort is still stable: equal remainders keep their order, earlier first.
+        order = sorted(range(len(parts)), key=remainders.__getitem__, reverse=True)
+        for index in order[:left]:
+            parts[index] += 1
     return parts
 
 

@@ -1,8 +1,9 @@
 """Price a guest tab: discounts, points, taxes and the total, with a "why this price" trace.
 
 ``price_tab`` is pure and deterministic. The stacking model (which categories a line
-collects, how rules and categories compose, the caps) is in docs/PRICING.md and
-``app.domain.stacking``; the rounding rule per currency is in docs/PRICING.md too.
+collects, how rules and categories compose, the caps) is in docs/PRICING.md,
+``app.domain.line_plans`` and ``app.domain.stacking``; so is the rounding rule per
+currency.
 
 In a priced line, ``net_minor`` is the price after discounts, on the tab's own basis:
 tax-inclusive under ``TaxMode.INCLUDED``, before tax under ``TaxMode.ADDED``.
@@ -16,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from app.domain.errors import FieldProblem, ValidationError
+from app.domain.line_plans import LinePlan, Planner, PreparedCategory, PreparedRule, ordinal
 from app.domain.money import (
     Currency,
     TaxMode,
@@ -26,16 +28,7 @@ from app.domain.money import (
     tax_on_net,
 )
 from app.domain.promotions import AttachLevel, Attachment, Composition, RuleKind, SalesRule
-from app.domain.stacking import (
-    LinePlan,
-    Planner,
-    PreparedCategory,
-    PreparedRule,
-    accrued_points,
-    explain,
-    line_discounts,
-    ordinal,
-)
+from app.domain.stacking import accrued_points, explain, line_discounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,28 +152,25 @@ _LINE_SLOTS = [PricedLine.__dict__[f].__set__ for f in PricedLine.__slots__]
 
 
 def _new_adjustment(
-    rule_uuid: str,
-    rule_name: str,
-    category_uuid: str,
-    category_name: str,
+    rule: PreparedRule,
+    category: PreparedCategory,
     level: AttachLevel,
     amount_minor: int,
     points: int,
     explanation: str,
-    kind: RuleKind | None,
 ) -> Adjustment:
-    """``Adjustment(...)`` without the frozen dataclass's per-field overhead."""
+    """``Adjustment(...)`` for a prepared rule, without the frozen dataclass's overhead."""
     a0, a1, a2, a3, a4, a5, a6, a7, a8 = _ADJUSTMENT_SLOTS
     made: Adjustment = _new(Adjustment)
-    a0(made, rule_uuid)
-    a1(made, rule_name)
-    a2(made, category_uuid)
-    a3(made, category_name)
+    a0(made, rule.uuid)
+    a1(made, rule.name)
+    a2(made, category.uuid)
+    a3(made, category.name)
     a4(made, level)
     a5(made, amount_minor)
     a6(made, points)
     a7(made, explanation)
-    a8(made, kind)
+    a8(made, rule.kind)
     return made
 
 
@@ -217,55 +207,66 @@ def price_tab(
         context.birthday,
         context.visit_number,
     )
-    plans = [planner.plan(ln.order_no, ln.uuid, ln.item_id, ln.group_id) for ln in lines]
+    plans = planner.plans(lines)
     free = _free_units(lines, plans, context.purchases_in_scope)
     venue = context.venue_composition
     cap = context.venue_max_percent
     venue_cap = None if cap is None else (ratio(cap)[0], ratio(cap)[1] * 100)
     cap_note = "" if cap is None else f"capped at {percent_text(cap)} by the venue"
-    priced: list[tuple[PricingLine, int, int, int, tuple[Adjustment, ...]]] = []
-    # Alike lines (same plan, price, quantity, name) price alike: reuse the first result.
+    grosses: list[int] = []
+    discounts: list[int] = []
+    points: list[int] = []
+    adjustments: list[tuple[Adjustment, ...]] = []
+    # Alike lines (same plan, price, quantity, name, free units) price alike: reuse the first.
     alike: dict[tuple[object, ...], tuple[int, int, tuple[Adjustment, ...]]] = {}
     for line, plan, line_free in zip(lines, plans, free, strict=True):
+        quantity, price = line.quantity, line.unit_price_minor
         key = (
             plan,
-            line.unit_price_minor,
-            line.quantity,
+            price,
+            quantity,
             line.name,
             line.discountable,
             line.earns_points,
-            tuple(line_free.items()) if line_free else (),
+            tuple(line_free.items()) if line_free else None,
         )
         found = alike.get(key)
         if found is None:
             found = alike[key] = _price_line(line, plan, line_free, venue, venue_cap, cap_note)
-        gross = line.quantity * line.unit_price_minor
-        priced.append((line, gross, *found))
+        grosses.append(quantity * price)
+        discounts.append(found[0])
+        points.append(found[1])
+        adjustments.append(found[2])
     bonuses: dict[str, Adjustment] = {}
     for plan in dict.fromkeys(plans):
         for rule, category, level in plan.bonuses:
             if rule.uuid not in bonuses:
                 bonuses[rule.uuid] = _bonus(rule, category, level, context.visit_number)
-    line_tax, taxes = _taxes(
-        [(ln.tax_rate, gross - discount) for ln, gross, discount, _, _ in priced], context.tax_mode
-    )
+    nets = [gross - discount for gross, discount in zip(grosses, discounts, strict=True)]
+    line_tax, taxes = _taxes([line.tax_rate for line in lines], nets, context.tax_mode)
     priced_lines = tuple(
-        _new_priced_line(ln.uuid, gross, discount, gross - discount, tax, points, adjustments)
-        for (ln, gross, discount, points, adjustments), tax in zip(priced, line_tax, strict=True)
+        map(
+            _new_priced_line,
+            [line.uuid for line in lines],
+            grosses,
+            discounts,
+            nets,
+            line_tax,
+            points,
+            adjustments,
+        )
     )
-    gross_total = sum(p.gross_minor for p in priced_lines)
-    discount_total = sum(p.discount_minor for p in priced_lines)
+    net_total = sum(nets)
     tax_total = sum(t.tax_minor for t in taxes)
-    net_total = gross_total - discount_total
     tab_adjustments = tuple(bonuses.values())
     return PricedTab(
         lines=priced_lines,
-        gross_minor=gross_total,
-        discount_minor=discount_total,
+        gross_minor=sum(grosses),
+        discount_minor=sum(discounts),
         tax_minor=tax_total,
         total_minor=net_total + tax_total if context.tax_mode is TaxMode.ADDED else net_total,
         taxes=taxes,
-        points_earned=sum(p.points for p in priced_lines),
+        points_earned=sum(points),
         bonus_points=sum(a.points for a in tab_adjustments),
         tab_limit_minor=planner.tab_limit_minor,
         adjustments=tab_adjustments,
@@ -290,14 +291,14 @@ def _price_line(
         )
         for entry in granted:
             text = explain(entry, line.name, line.quantity, free)
-            adjustments.append(_adjustment(entry[0], entry[1], entry[2], entry[3], 0, text))
+            adjustments.append(_new_adjustment(entry[0], entry[1], entry[2], entry[3], 0, text))
     points = 0
     if line.earns_points and plan.accrual is not None:
         rule, category, level = plan.accrual
         points = accrued_points(rule, gross - discount)
         if points > 0:
             text = f"{rule.head}{line.name} = {points} points ({category.category.name})"
-            adjustments.append(_adjustment(rule, category, level, 0, points, text))
+            adjustments.append(_new_adjustment(rule, category, level, 0, points, text))
     return discount, points, tuple(adjustments)
 
 
@@ -331,28 +332,6 @@ def _free_units(
     return [chosen.get(index, _NO_FREE) for index in range(len(lines))]
 
 
-def _adjustment(
-    rule: PreparedRule,
-    category: PreparedCategory,
-    level: AttachLevel,
-    amount: int,
-    points: int,
-    text: str,
-) -> Adjustment:
-    sales_rule, rules = rule.rule, category.category
-    return _new_adjustment(
-        sales_rule.uuid,
-        sales_rule.name,
-        rules.uuid,
-        rules.name,
-        level,
-        amount,
-        points,
-        text,
-        sales_rule.kind,
-    )
-
-
 def _bonus(
     rule: PreparedRule, category: PreparedCategory, level: AttachLevel, visit_number: int
 ) -> Adjustment:
@@ -363,21 +342,25 @@ def _bonus(
         else f"the {ordinal(visit_number)} visit"
     )
     text = f"{rule.rule.name}: {points} bonus points for {occasion} ({category.category.name})"
-    return _adjustment(rule, category, level, 0, points, text)
+    return _new_adjustment(rule, category, level, 0, points, text)
 
 
 def _taxes(
-    nets: Sequence[tuple[Decimal, int]], mode: TaxMode
+    rates: Sequence[Decimal], nets: Sequence[int], mode: TaxMode
 ) -> tuple[list[int], tuple[TaxLine, ...]]:
     """Tax per rate on the tab's total at that rate, then shared out to the lines."""
     by_rate: dict[Decimal, list[int]] = {}
-    for index, (rate, _) in enumerate(nets):
-        by_rate.setdefault(rate, []).append(index)
+    for index, rate in enumerate(rates):
+        found = by_rate.get(rate)
+        if found is None:
+            by_rate[rate] = [index]
+        else:
+            found.append(index)
     line_tax = [0] * len(nets)
     taxes: list[TaxLine] = []
     for rate in sorted(by_rate):
         indexes = by_rate[rate]
-        weights = [nets[i][1] for i in indexes]
+        weights = [nets[i] for i in indexes]
         amount = sum(weights)
         if mode is TaxMode.INCLUDED:
             tax = tax_from_gross(amount, rate)
@@ -385,7 +368,10 @@ def _taxes(
         else:
             tax = tax_on_net(amount, rate)
             base = amount
-        for index, part in zip(indexes, allocate(tax, weights), strict=True):
-            line_tax[index] = part
+        if len(indexes) == len(nets):
+            line_tax = allocate(tax, weights)
+        else:
+            for index, part in zip(indexes, allocate(tax, weights), strict=True):
+                line_tax[index] = part
         taxes.append(TaxLine(rate, base, tax))
     return line_tax, tuple(taxes)
