@@ -25,7 +25,7 @@ from app.services.tab_settings import TabSettings
 
 @dataclass(frozen=True, slots=True)
 class TabPricing:
-    """A tab priced now, with what was needed to price it."""
+    """A tab priced at the moment that counts (``at``), with what was needed to price it."""
 
     priced: PricedTab
     at: datetime  # the moment it was priced at (see price())
