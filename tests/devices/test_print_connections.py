@@ -4,7 +4,6 @@ lpstat commands, and USB without pyusb; and printers configured like any other d
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from app.devices.printing.station import configured_printers
 from app.domain.errors import ValidationError
 from app.services.devices import DeviceSettingsService
 from app.services.dto import DeviceConfig
+from tests.support.print_jobs import executable
 from tests.support.test_printer import LoopbackPrinter, print_data
 
 
@@ -97,15 +97,9 @@ def test_a_connection_cut_mid_job_is_an_error_never_a_silent_success(
 # --- CUPS ------------------------------------------------------------------------------
 
 
-def _script(path: Path, body: str) -> str:
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    return str(path)
-
-
 def test_a_cups_queue_takes_the_job_raw(tmp_path: Path) -> None:
-    lp = _script(tmp_path / "lp", f'echo "$@" > {tmp_path}/args\ncat > {tmp_path}/job\n')
-    lpstat = _script(tmp_path / "lpstat", 'echo "printer Bar is idle.  enabled since today"\n')
+    lp = executable(tmp_path / "lp", f'echo "$@" > {tmp_path}/args\ncat > {tmp_path}/job\n')
+    lpstat = executable(tmp_path / "lpstat", 'echo "printer Bar is idle.  enabled since today"\n')
     link = CupsConnection("Bar", lp=lp, lpstat=lpstat)
 
     link.open()
@@ -120,7 +114,9 @@ def test_a_cups_queue_takes_the_job_raw(tmp_path: Path) -> None:
 
 
 def test_a_refused_cups_job_says_what_lp_said(tmp_path: Path) -> None:
-    lp = _script(tmp_path / "lp", 'echo "lp: The printer or class does not exist." >&2\nexit 1\n')
+    lp = executable(
+        tmp_path / "lp", 'echo "lp: The printer or class does not exist." >&2\nexit 1\n'
+    )
     with pytest.raises(PrinterConnectionError, match="does not exist"):
         CupsConnection("Nope", lp=lp).send(b"x")
 

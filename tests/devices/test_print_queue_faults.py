@@ -16,16 +16,31 @@ import pytest
 
 from app.devices.backoff import Backoff
 from app.devices.printing.connections import NetworkConnection, PrinterConnection
-from app.devices.printing.printers import NETWORK, PrinterConfig, TerminalDrivers, printer_config
+from app.devices.printing.cups import CupsConnection
+from app.devices.printing.printers import (
+    CUPS,
+    NETWORK,
+    PrinterConfig,
+    TerminalDrivers,
+    printer_config,
+)
 from app.devices.printing.profiles import EPSON_TM_T20
-from app.devices.printing.queue_worker import Activity, receipt_renderer
+from app.devices.printing.queue_worker import Activity, Connect, receipt_renderer
 from app.devices.printing.station import PrintStation
 from app.services.print_ports import ClaimedJob
 from app.services.printing import PrintService
 from app.services.worker import StoreWorker
 from tests.support.directory import MANAGER
 from tests.support.escpos_decoder import decode
-from tests.support.print_jobs import COLUMNS, VENUE, Events, close_tab, complete, marks
+from tests.support.print_jobs import (
+    COLUMNS,
+    VENUE,
+    Events,
+    close_tab,
+    complete,
+    executable,
+    marks,
+)
 from tests.support.test_printer import WAIT_S, LoopbackPrinter, print_data
 from tests.support.venue import WAITER, Venue, venue_on_disk
 
@@ -44,13 +59,13 @@ class Till:
     def close_tab(self, beers: int = 2) -> str:
         return close_tab(self.venue, beers)
 
-    def start(self, *printers: PrinterConfig) -> PrintStation:
+    def start(self, *printers: PrinterConfig, connect: Connect | None = None) -> PrintStation:
         self.station = PrintStation(
             self.service,
             self.store,
             receipt_renderer(VENUE),
             self.events,
-            connect=fast_connection,
+            connect=connect or fast_connection,
             backoff=Backoff(initial_s=0.05, max_s=0.2),
             poll_s=0.05,
         )
@@ -278,3 +293,27 @@ def test_a_changed_printer_setup_takes_over_without_losing_the_job(till: Till) -
         [receipt] = complete(replacement.print_sessions())
     assert marks(receipt) == []  # the old printer never took a byte of it
     assert till.printer.print_sessions() == []
+
+
+def test_a_paused_cups_queue_keeps_the_job_waiting_until_it_is_resumed(
+    till: Till, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    state.write_text("disabled")
+    lpstat = executable(
+        tmp_path / "lpstat",
+        f'if [ "$(cat {state})" = disabled ]; then\n'
+        '  printf "printer Bar disabled since Mon -\\n\\tPaused\\n"\n'
+        'else echo "printer Bar is idle.  enabled since Mon"; fi\n',
+    )
+    lp = executable(tmp_path / "lp", f"cat > {tmp_path}/job\n")
+    cups = printer_config("Office printer", CUPS, TerminalDrivers().check(CUPS, {"queue": "Bar"}))
+    tab_uuid = till.close_tab()
+    till.start(cups, connect=lambda config: CupsConnection("Bar", lp=lp, lpstat=lpstat))
+
+    till.events.wait_for(Activity.WAITING, "Receipt waiting: CUPS queue 'Bar' is paused: Paused")
+    state.write_text("enabled")
+    till.wait_printed(tab_uuid)
+
+    [receipt] = complete([(tmp_path / "job").read_bytes()])
+    assert marks(receipt) == [] and "Tab 1" in receipt.text()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.devices.printing.profiles import EPSON_TM_T20
 from app.devices.printing.queue_worker import Activity, PrintEvent
@@ -16,6 +18,13 @@ from tests.support.venue import WAITER, Venue
 
 VENUE = VenueInfo("The Test Arms", ("1 High Street",), footer="Thank you")
 COLUMNS = EPSON_TM_T20.columns
+
+
+def executable(path: Path, body: str) -> str:
+    """A shell script at ``path`` (a stand-in for lp or lpstat); returns its path."""
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
 
 
 def close_tab(venue: Venue, beers: int = 2) -> str:
