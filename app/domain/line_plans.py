@@ -191,6 +191,9 @@ class LinePlan:
         self.free_every_n = free_every_n  # FREE_EVERY_N rules whose units this line counts
 
 
+_Collected = tuple[PreparedCategory, AttachLevel]
+
+
 class Planner:
     """Collects the attached categories once per tab and plans each distinct line."""
 
@@ -202,13 +205,11 @@ class Planner:
         birthday: date | None,
         visit_number: int,
     ) -> None:
-        self._tab_wide: dict[str, tuple[PreparedCategory, AttachLevel]] = {}
-        self._by_order: dict[str, dict[str, tuple[PreparedCategory, AttachLevel]]] = {}
-        self._by_line: dict[str, dict[str, tuple[PreparedCategory, AttachLevel]]] = {}
-        self._collections: dict[
-            tuple[str | None, str | None], list[tuple[PreparedCategory, AttachLevel]]
-        ] = {}
-        self._plans: dict[tuple[str | None, str | None, int | None, int | None], LinePlan] = {}
+        self._tab_wide: dict[str, _Collected] = {}
+        self._by_order: dict[int, dict[str, _Collected]] = {}  # by kitchen order number
+        self._by_line: dict[str, dict[str, _Collected]] = {}  # by line uuid
+        self._collections: dict[tuple[int | None, str | None], list[_Collected]] = {}
+        self._plans: dict[tuple[int | None, str | None, int | None, int | None], LinePlan] = {}
         self.tab_limit_minor: int | None = None
         # Lines share a plan unless a rule names their item or group: the key drops the rest.
         self._named_items: set[int] = set()
@@ -230,63 +231,48 @@ class Planner:
                 )
                 self._named_items |= found.named_items
                 self._named_groups |= found.named_groups
-            if attachment.level in TAB_WIDE_LEVELS:
-                into = self._tab_wide
-            elif attachment.level is AttachLevel.ORDER:
-                into = self._by_order.setdefault(attachment.target or "", {})
-            else:
-                into = self._by_line.setdefault(attachment.target or "", {})
-            _keep_most_specific(into, found, attachment.level)
+            level, target = attachment.level, attachment.target or ""
+            if level in TAB_WIDE_LEVELS:
+                _keep_most_specific(self._tab_wide, found, level)
+            elif level is AttachLevel.LINE:
+                _keep_most_specific(self._by_line.setdefault(target, {}), found, level)
+            elif target.strip().isdigit():  # an order number that is not a number reaches nothing
+                _keep_most_specific(self._by_order.setdefault(int(target), {}), found, level)
             limit = category.tab_limit_minor
             if limit is not None and (self.tab_limit_minor is None or limit < self.tab_limit_minor):
                 self.tab_limit_minor = limit
 
-    def plan(self, order_no: int | None, line_uuid: str, item_id: int, group_id: int) -> LinePlan:
-        """The plan of a line; lines alike in order, attachments and item share one."""
-        order_key = str(order_no) if order_no is not None and self._by_order else None
-        if order_key not in self._by_order:
-            order_key = None
-        line_key = line_uuid if line_uuid in self._by_line else None
-        key = (
-            order_key,
-            line_key,
-            item_id if item_id in self._named_items else None,
-            group_id if group_id in self._named_groups else None,
-        )
-        found = self._plans.get(key)
-        if found is None:
-            collected = self._collect(order_key, line_key)
-            found = self._plans[key] = _build(collected, item_id, group_id)
-        return found
-
     def plans(self, lines: Iterable[PricingLine]) -> list[LinePlan]:
-        """The plan of every line, in order (``plan`` in one loop, for speed)."""
-        if self._by_order or self._by_line:
-            return [self.plan(ln.order_no, ln.uuid, ln.item_id, ln.group_id) for ln in lines]
+        """The plan of every line, in order; lines alike in reach and scope share one."""
+        by_order, by_line = self._by_order, self._by_line
         items, groups, known = self._named_items, self._named_groups, self._plans
         found: list[LinePlan] = []
         for line in lines:
+            order_no = line.order_no if line.order_no in by_order else None
+            line_key = line.uuid if by_line and line.uuid in by_line else None
             item_id, group_id = line.item_id, line.group_id
             key = (
-                None,
-                None,
+                order_no,
+                line_key,
                 item_id if item_id in items else None,
                 group_id if group_id in groups else None,
             )
             plan = known.get(key)
             if plan is None:
-                plan = known[key] = _build(self._collect(None, None), item_id, group_id)
+                plan = known[key] = _build(self._collect(order_no, line_key), item_id, group_id)
             found.append(plan)
         return found
 
-    def _collect(
-        self, order_key: str | None, line_key: str | None
-    ) -> list[tuple[PreparedCategory, AttachLevel]]:
-        key = (order_key, line_key)
+    def _collect(self, order_no: int | None, line_key: str | None) -> list[_Collected]:
+        key = (order_no, line_key)
         found = self._collections.get(key)
         if found is None:
             merged = dict(self._tab_wide)
-            for extra in (self._by_order.get(order_key or ""), self._by_line.get(line_key or "")):
+            extras = (
+                self._by_order.get(order_no) if order_no is not None else None,
+                self._by_line.get(line_key) if line_key is not None else None,
+            )
+            for extra in extras:
                 for category, level in (extra or {}).values():
                     _keep_most_specific(merged, category, level)
             found = self._collections[key] = sorted(
@@ -297,7 +283,7 @@ class Planner:
 
 
 def _keep_most_specific(
-    into: dict[str, tuple[PreparedCategory, AttachLevel]],
+    into: dict[str, _Collected],
     category: PreparedCategory,
     level: AttachLevel,
 ) -> None:
@@ -314,9 +300,7 @@ def _eligible(rule: SalesRule, today: date, birthday: date | None, visit_number:
     return True
 
 
-def _build(
-    collected: list[tuple[PreparedCategory, AttachLevel]], item_id: int, group_id: int
-) -> LinePlan:
+def _build(collected: list[_Collected], item_id: int, group_id: int) -> LinePlan:
     discounts: list[CategoryPlan] = []
     accrual: tuple[PreparedRule, PreparedCategory, AttachLevel] | None = None
     best_rate = Decimal(0)
