@@ -26,11 +26,11 @@ test: setup
 	source var/test-services.env; \
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
-# Only the parser fuzz tests (marked `fuzz`), each with FUZZ_RUNS inputs; pure parsers,
+# Only the parser fuzz tests (marked `fuzz`: device parsers and the ESC/POS decoder), each with FUZZ_RUNS inputs; pure parsers,
 # so no services are started. `make fuzz FUZZ_RUNS=10000000` runs longer.
 fuzz: setup
 	TABKEEPER_FUZZ_RUNS=$(FUZZ_RUNS) QT_QPA_PLATFORM=offscreen \
-	$(PY) -m pytest -m fuzz tests/devices --durations=0 $(PYTEST_ARGS)
+	$(PY) -m pytest -m fuzz tests/devices tests/receipts --durations=0 $(PYTEST_ARGS)
 
 # Device latencies need pcscd + vpcd and socat: started like `make test` does.
 bench: setup

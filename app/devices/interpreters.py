@@ -25,9 +25,7 @@ from app.devices.events import (
 )
 from app.devices.magstripe import parse_swipe
 from app.devices.whozz import WhozzDeduplicator, WhozzRecord, parse_packet
-from app.domain.identifiers import IdentifierKind
-
-PAN_HASH_PREFIX = "PANHMAC:"  # identifier values that are keyed hashes of a payment card
+from app.domain.identifiers import PAN_HASH_PREFIX, IdentifierKind
 
 
 class Interpreter(Protocol):

@@ -11,6 +11,9 @@ from app.domain.errors import ValidationError
 from app.domain.ids import new_uuid7
 from app.domain.text import clean, digits
 
+# Identifier values that are keyed hashes (HMAC-SHA256) of a payment card, never the number.
+PAN_HASH_PREFIX = "PANHMAC:"
+
 
 class IdentifierKind(StrEnum):
     MAGNETIC_CARD = "magnetic_card"

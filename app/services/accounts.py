@@ -277,7 +277,7 @@ class AccountService:
                 if original is None
                 else self._already_reversed(original)
             ) from None
-        operation = {**ledger_operation(entry), "customer_uuid": holder.uuid}
+        operation = ledger_operation(entry, holder.uuid)
         uow.outbox.append("ledger.entry", entry.uuid, operation, now)
         summary = self._summary(uow, holder)
         write_audit(

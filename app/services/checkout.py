@@ -15,10 +15,12 @@ from datetime import datetime
 
 from app.domain.audit import AuditAction
 from app.domain.history import Visit
+from app.domain.identifiers import PAN_HASH_PREFIX
 from app.domain.ledger import EntryKind, LedgerEntry, Origin, earn, redeem, reverse
 from app.domain.ledger import withdraw as withdraw_entry
 from app.domain.loyalty import add_visit, remove_visit
 from app.domain.payments import Payment, PaymentMethod, Tender
+from app.domain.receipts import mask_identifier
 from app.domain.staff import Actor, Permission
 from app.domain.tabs import GuestTab
 from app.services.audit import require, write_audit
@@ -30,10 +32,11 @@ from app.services.tab_views import TabView, tab_view
 from app.services.tabs import load
 
 
-def ledger_operation(entry: LedgerEntry) -> dict[str, object]:
+def ledger_operation(entry: LedgerEntry, customer_uuid: str) -> dict[str, object]:
     """A ledger entry as head office receives it (issue 6 defines the wire schema)."""
     return {
         "uuid": entry.uuid,
+        "customer_uuid": customer_uuid,
         "account": entry.account.value,
         "kind": entry.kind.value,
         "amount": entry.amount,
@@ -109,13 +112,20 @@ class CheckoutService:
             origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
             entries = [e for e in uow.ledger.for_tab(tab.uuid) if e.kind is EntryKind.EARN]
             done = uow.ledger.reversed_uuids([e.uuid for e in entries])
+            owners: dict[int, str] = {}
             for entry in entries:
                 if entry.uuid not in done:
+                    if entry.customer_id not in owners:
+                        holder = uow.tabs.customer(entry.customer_id)
+                        owners[entry.customer_id] = "" if holder is None else holder.uuid
+                    owner_uuid = owners[entry.customer_id]
                     undo = reverse(
                         entry, origin, reason=f"tab {tab.number} reopened", reversed_uuids=done
                     )
                     uow.ledger.add(undo)
-                    uow.outbox.append("ledger.entry", undo.uuid, ledger_operation(undo), now)
+                    uow.outbox.append(
+                        "ledger.entry", undo.uuid, ledger_operation(undo, owner_uuid), now
+                    )
             uow.tabs.save(tab)
             write_audit(
                 uow,
@@ -184,7 +194,9 @@ class CheckoutService:
                 purse += entry.amount
             if entry is not None:
                 uow.ledger.add(entry)
-                uow.outbox.append("ledger.entry", entry.uuid, ledger_operation(entry), now)
+                uow.outbox.append(
+                    "ledger.entry", entry.uuid, ledger_operation(entry, customer.uuid), now
+                )
         return payments
 
     def _close(
@@ -200,7 +212,9 @@ class CheckoutService:
                 origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
                 entry = earn(customer.id, points, origin, reason=f"tab {tab.number}")
                 uow.ledger.add(entry)
-                uow.outbox.append("ledger.entry", entry.uuid, ledger_operation(entry), now)
+                uow.outbox.append(
+                    "ledger.entry", entry.uuid, ledger_operation(entry, customer.uuid), now
+                )
             uow.tabs.record_visit(
                 Visit(
                     customer_id=customer.id,
@@ -218,6 +232,7 @@ class CheckoutService:
         uow.tabs.record_totals(tab.uuid, priced.total_minor, priced.discount_minor, points)
         view = tab_view(tab, pricing, self._settings.currency.code)
         snapshot = asdict(view)
+        snapshot.update(_receipt_people(uow, tab))
         if customer is not None:
             after = uow.ledger.balances(customer.id)
             snapshot["balances_after"] = {"points": after.points, "purse_minor": after.purse_minor}
@@ -226,3 +241,15 @@ class CheckoutService:
         if self._settings.receipt_on_close:
             uow.print_jobs.add("receipt", tab.uuid, snapshot, now)
         return view
+
+
+def _receipt_people(uow: UnitOfWork, tab: GuestTab) -> dict[str, object]:
+    """Who served, and the card the guest was found by, masked as a receipt may show it."""
+    waiter = uow.staff.by_uuid(tab.waiter_uuid)
+    card: str | None = None
+    if tab.card_identifier_id is not None:
+        identifier = uow.identifiers.get(tab.card_identifier_id)
+        if identifier is not None:
+            hashed = identifier.value.startswith(PAN_HASH_PREFIX)
+            card = "Bank card" if hashed else mask_identifier(identifier.value)
+    return {"waiter_name": "" if waiter is None else waiter.name, "customer_identifier": card}
