@@ -236,7 +236,7 @@ class Planner:
                 _keep_most_specific(self._tab_wide, found, level)
             elif level is AttachLevel.LINE:
                 _keep_most_specific(self._by_line.setdefault(target, {}), found, level)
-            elif target.strip().isdigit():  # an order number that is not a number reaches nothing
+            else:  # ORDER: Attachment checked that the target is a number
                 _keep_most_specific(self._by_order.setdefault(int(target), {}), found, level)
             limit = category.tab_limit_minor
             if limit is not None and (self.tab_limit_minor is None or limit < self.tab_limit_minor):

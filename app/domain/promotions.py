@@ -343,6 +343,11 @@ class Attachment:
                 else "a line needs the line's uuid"
             )
             raise ValidationError.single("target", f"“{self.category.name}” attached to {what}")
+        if self.level is AttachLevel.ORDER and not (self.target or "").isdigit():
+            raise ValidationError.single(
+                "target",
+                f"“{self.category.name}”: order number “{self.target}” is not a number",
+            )
         if not needs_target and self.target is not None:
             raise ValidationError.single(
                 "target",

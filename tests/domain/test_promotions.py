@@ -277,6 +277,8 @@ class TestAttachment:
             Attachment(AttachLevel.ORDER, self.category)
         with pytest.raises(ValidationError, match="attached to a line needs the line's uuid"):
             Attachment(AttachLevel.LINE, self.category, "")
+        with pytest.raises(ValidationError, match="order number “first” is not a number"):
+            Attachment(AttachLevel.ORDER, self.category, "first")
 
     def test_tab_wide_levels_take_no_target(self) -> None:
         assert Attachment(AttachLevel.CUSTOMER, self.category).target is None
