@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,14 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.demo import seed_demo_store
+from app.demo.catalogue import MENU
+from app.demo.promotions import CATEGORIES
 from app.domain.identifiers import IdentifierKind, normalise_identifier_value
+from app.domain.promotions import Composition, RuleKind
 from app.services.dto import DirectoryQuery, MatchKind
 from app.services.security import pin_matches
 from app.store.database import StoreLocation, create_session_factory, create_store_engine
+from app.store.promotion_rules import SqlSalesRules
 from app.store.search import SqlDirectoryQueries
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
@@ -48,7 +53,7 @@ def test_counts(demo: Engine) -> None:
     assert 0.8 * CUSTOMERS < int(individuals) < CUSTOMERS
     cards = int(scalar(demo, "SELECT count(*) FROM identifiers WHERE customer_id IS NOT NULL"))
     assert 2.5 * CUSTOMERS < cards < 3.6 * CUSTOMERS
-    assert scalar(demo, "SELECT count(*) FROM promotion_categories") == 6
+    assert scalar(demo, "SELECT count(*) FROM promotion_categories") == len(CATEGORIES)
     impersonal = "SELECT count(*) FROM identifiers WHERE customer_id IS NULL"
     assert int(scalar(demo, impersonal)) > 0
     assert (
@@ -60,7 +65,7 @@ def test_counts(demo: Engine) -> None:
         == 0
     )
     assert scalar(demo, "SELECT count(*) FROM divisions") == 3
-    assert int(scalar(demo, "SELECT count(*) FROM menu_items")) >= 40
+    assert scalar(demo, "SELECT count(*) FROM menu_items") == len(MENU) >= 60
     assert scalar(demo, "SELECT count(*) FROM customers WHERE alias IS NOT NULL") > 0
     aliases = rows(demo, "SELECT alias_folded FROM customers WHERE alias IS NOT NULL")
     assert len(aliases) == len(set(aliases))
@@ -177,6 +182,13 @@ def test_the_same_seed_builds_the_same_store(tmp_path: Path) -> None:
             rows(engine, "SELECT customer_id, e164 FROM customer_phones ORDER BY id"),
             rows(engine, "SELECT id, kind, value, status FROM identifiers ORDER BY id"),
             rows(engine, "SELECT customer_id, visited_at, spent_minor FROM visits ORDER BY id"),
+            rows(
+                engine,
+                "SELECT id, promotion_category_id, credit_limit_minor, tab_limit_minor "
+                "FROM customers ORDER BY id",
+            ),
+            rows(engine, "SELECT id, label, promotion_category_id FROM identifiers ORDER BY id"),
+            rows(engine, "SELECT customer_id, kind, amount, at FROM ledger_entries ORDER BY id"),
         ]
 
     first = build(tmp_path / "a.db", seed=5)
@@ -184,3 +196,113 @@ def test_the_same_seed_builds_the_same_store(tmp_path: Path) -> None:
     other = build(tmp_path / "c.db", seed=6)
     assert fingerprint(first) == fingerprint(second)
     assert fingerprint(first) != fingerprint(other)
+
+
+def test_the_menu_has_groups_prices_taxes_and_flags(demo: Engine) -> None:
+    groups = [str(g) for (g,) in rows(demo, "SELECT name FROM menu_groups ORDER BY sort_order")]
+    assert groups[:6] == ["Starters", "Mains", "Sides", "Desserts", "Beer", "Wine"]
+    assert {"Drinks", "Coffee", "Hot drinks", "Retail"} <= set(groups)
+    rates = {str(r) for (r,) in rows(demo, "SELECT DISTINCT tax_rate FROM menu_items")}
+    assert rates == {"0.20", "0.05", "0.00"}  # standard, reduced (food to take home), none
+    assert (
+        scalar(demo, "SELECT count(*) FROM menu_items WHERE typeof(price_minor) != 'integer'") == 0
+    )
+    assert rows(
+        demo,
+        "SELECT price_minor, tax_rate, discountable, earns_points FROM menu_items "
+        "WHERE name = 'Gift voucher'",
+    ) == [(2500, "0.00", 0, 0)]
+    tables = dict(
+        rows(
+            demo,
+            "SELECT d.name, count(t.id) FROM divisions AS d "
+            "JOIN dining_tables AS t ON t.division_id = d.id GROUP BY d.name",
+        )
+    )
+    assert tables == {"Main hall": 20, "Bar": 8, "Terrace": 10}
+
+
+def test_the_rules_cover_every_kind_and_window_and_the_store_reads_them(demo: Engine) -> None:
+    kinds = {str(k) for (k,) in rows(demo, "SELECT DISTINCT kind FROM sales_rules")}
+    assert kinds == {kind.value for kind in RuleKind}
+    with create_session_factory(demo)() as session:
+        promotions = SqlSalesRules(session)
+        ids = [int(i) for (i,) in session.execute(text("SELECT id FROM promotion_categories"))]
+        categories = promotions.category_rules(ids)
+    assert len(categories) == len(CATEGORIES)
+    assert all(c.rules for c in categories.values())
+    windows = [rule.window for c in categories.values() for rule in c.rules]
+    assert any(w.weekdays and w.starts for w in windows)  # happy hour, Mon-Fri 17-19
+    assert any(w.wraps_midnight for w in windows)  # the late bar, 22:00-01:00
+    assert any(w.first_day and w.last_day for w in windows)  # the terrace season
+    staff = next(c for c in categories.values() if c.name == "Staff")
+    assert (staff.composition, staff.max_percent) == (Composition.SUM, Decimal("30"))
+    happy = next(c for c in categories.values() if c.name == "Happy hour").rules[0]
+    assert happy.percent == Decimal("20") and happy.window.weekdays == frozenset(range(5))
+    assert (happy.window.starts, happy.window.ends) == (time(17), time(19))
+    free = next(r for c in categories.values() for r in c.rules if r.kind is RuleKind.FREE_EVERY_N)
+    assert free.every_n == 5
+
+
+def test_categories_are_attached_to_customers_cards_and_the_floor(demo: Engine) -> None:
+    by_kind = rows(
+        demo,
+        "SELECT c.kind, p.name, count(*) FROM customers AS c "
+        "JOIN promotion_categories AS p ON p.id = c.promotion_category_id GROUP BY 1, 2",
+    )
+    individual = {str(name) for kind, name, _ in by_kind if kind == "individual"}
+    assert individual == {"Regular", "Coffee club", "VIP", "Staff"}
+    assert {str(name) for kind, name, _ in by_kind if kind == "organisation"} == {"Corporate"}
+    cards = rows(
+        demo,
+        "SELECT i.label, p.name FROM identifiers AS i "
+        "JOIN promotion_categories AS p ON p.id = i.promotion_category_id "
+        "WHERE i.customer_id IS NULL ORDER BY i.id",
+    )
+    assert len(cards) == scalar(demo, "SELECT count(*) FROM identifiers WHERE customer_id IS NULL")
+    assert ("Staff card 1", "Staff") in cards and ("Coffee card 1", "Coffee club") in cards
+    floor = rows(
+        demo,
+        "SELECT d.name, p.name FROM divisions AS d "
+        "JOIN promotion_categories AS p ON p.id = d.promotion_category_id ORDER BY d.name",
+    )
+    assert floor == [("Bar", "Happy hour"), ("Terrace", "Terrace")]
+    assert rows(
+        demo,
+        "SELECT t.number, p.name FROM dining_tables AS t "
+        "JOIN promotion_categories AS p ON p.id = t.promotion_category_id",
+    ) == [("T1", "VIP table")]
+    limits = rows(
+        demo,
+        "SELECT kind, count(credit_limit_minor), count(tab_limit_minor) FROM customers "
+        "GROUP BY kind ORDER BY kind",
+    )
+    assert all(credit > 0 for _, credit, _ in limits)
+    assert dict((k, t) for k, _, t in limits)["organisation"] > 0
+    assert scalar(demo, "SELECT count(*) FROM customers WHERE credit_limit_minor <= 0") == 0
+
+
+def test_statistics_and_points_follow_the_visits(demo: Engine) -> None:
+    mismatched = rows(
+        demo,
+        """SELECT v.customer_id FROM (SELECT customer_id, count(*) AS n, sum(spent_minor) AS spent,
+                  min(visited_at) AS first, max(visited_at) AS last
+                  FROM visits GROUP BY customer_id) AS v
+           LEFT JOIN customer_stats AS s ON s.customer_id = v.customer_id
+           WHERE s.visits IS NOT v.n OR s.total_spent_minor IS NOT v.spent
+              OR s.first_visit_at IS NOT v.first OR s.last_visit_at IS NOT v.last""",
+    )
+    assert mismatched == []
+    assert scalar(demo, "SELECT count(*) FROM customer_stats") == scalar(
+        demo, "SELECT count(DISTINCT customer_id) FROM visits"
+    )
+    earned = rows(
+        demo,
+        "SELECT s.customer_id FROM customer_stats AS s LEFT JOIN ledger_entries AS l "
+        "ON l.customer_id = s.customer_id AND l.kind = 'earn' "
+        "WHERE coalesce(l.amount, 0) != s.total_spent_minor / 100 "
+        "OR (l.amount IS NOT NULL AND l.at != s.last_visit_at)",
+    )
+    assert earned == []
+    deposits = rows(demo, "SELECT account, amount FROM ledger_entries WHERE kind = 'deposit'")
+    assert deposits and all(account == "purse" and amount > 0 for account, amount in deposits)

@@ -1,27 +1,23 @@
-"""The demo venue: promotion categories, menu, floor and staff."""
+"""The demo venue's menu, floor and staff, made or brought up to date by name.
+
+Head office will send the catalogue and floor (issue 4); until then the demo store holds
+this one. Each ``ensure_*`` function is convergent: it creates what is missing, in a fixed
+order, and sets what exists to what is listed here. A store seeded by an earlier version
+of the demo therefore ends with the same rows, and the same ids, as a fresh one.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from decimal import Decimal
 
 from app.domain.ids import new_uuid7
 from app.domain.staff import Role
 from app.services.security import hash_pin
 
-# name, priority, tab limit (minor units, None: no limit), description
-CATEGORIES: list[tuple[str, int, int | None, str]] = [
-    ("Regular", 10, 20_000, "Known faces: a coffee on the house now and then"),
-    ("Silver", 20, 30_000, "5 % off food"),
-    ("Gold", 30, 50_000, "10 % off food and drink"),
-    ("Staff", 40, 10_000, "Staff meals at cost"),
-    ("VIP table", 50, None, "Reserved table, no tab limit"),
-    ("Corporate", 25, 200_000, "Monthly invoice for the company account"),
-]
-# Share of customers in each category (the rest have none).
-CATEGORY_WEIGHTS = [0.18, 0.08, 0.05, 0.01, 0.01, 0.04]
-
-DIVISIONS: list[tuple[str, str, int, int]] = [  # name, table prefix, tables, seats
+# name, table prefix, tables, seats; customers' visits name these divisions, in this order.
+DIVISIONS: list[tuple[str, str, int, int]] = [
     ("Main hall", "", 20, 4),
     ("Bar", "B", 8, 2),
     ("Terrace", "T", 10, 4),
@@ -33,113 +29,185 @@ STAFF: list[tuple[str, Role, str]] = [
     ("Demo Waiter", Role.WAITER, "2222"),
 ]
 
-_VAT = Decimal("0.20")
-_ZERO = Decimal("0.00")
-MENU: dict[str, list[tuple[str, int, Decimal]]] = {
-    "Starters": [
-        ("Soup of the day", 650, _VAT),
-        ("Burrata, heritage tomato", 950, _VAT),
-        ("Salt & pepper squid", 895, _VAT),
-        ("Chicken liver pâté", 825, _VAT),
-        ("Garlic flatbread", 550, _VAT),
-        ("Smoked salmon, soda bread", 1050, _VAT),
-    ],
-    "Mains": [
-        ("Fish & chips", 1650, _VAT),
-        ("Steak frites", 2450, _VAT),
-        ("Mushroom risotto", 1595, _VAT),
-        ("Roast chicken, jus", 1850, _VAT),
-        ("Lamb rump, salsa verde", 2395, _VAT),
-        ("Beef burger, fries", 1595, _VAT),
-        ("Pan-fried sea bass", 2150, _VAT),
-        ("Vegan curry", 1450, _VAT),
-    ],
-    "Sides": [
-        ("Fries", 450, _VAT),
-        ("Green salad", 425, _VAT),
-        ("Tenderstem broccoli", 495, _VAT),
-        ("Mash", 450, _VAT),
-    ],
-    "Desserts": [
-        ("Sticky toffee pudding", 775, _VAT),
-        ("Crème brûlée", 725, _VAT),
-        ("Chocolate fondant", 825, _VAT),
-        ("Affogato", 595, _VAT),
-        ("Cheese board", 1150, _VAT),
-    ],
-    "Drinks": [
-        ("Pint of lager", 650, _VAT),
-        ("Pint of IPA", 695, _VAT),
-        ("Negroni", 1100, _VAT),
-        ("Gin & tonic", 950, _VAT),
-        ("Espresso martini", 1150, _VAT),
-        ("Sparkling water", 350, _VAT),
-        ("Fresh orange juice", 425, _VAT),
-        ("House red, 175 ml", 795, _VAT),
-        ("House white, 175 ml", 795, _VAT),
-        ("Prosecco, glass", 895, _VAT),
-        ("Bottle of Malbec", 3400, _VAT),
-    ],
-    "Hot drinks": [
-        ("Espresso", 280, _VAT),
-        ("Flat white", 360, _VAT),
-        ("Cappuccino", 350, _VAT),
-        ("Pot of tea", 320, _VAT),
-        ("Hot chocolate", 390, _VAT),
-    ],
-    "Retail": [("Gift voucher", 2500, _ZERO), ("House granola, 500 g", 650, _ZERO)],
-}
+# (name, sort order) in creation order: the first menu's groups, then those added with tabs.
+GROUPS: list[tuple[str, int]] = [
+    ("Starters", 0),
+    ("Mains", 1),
+    ("Sides", 2),
+    ("Desserts", 3),
+    ("Drinks", 6),  # cocktails, spirits and soft drinks
+    ("Hot drinks", 8),
+    ("Retail", 9),
+    ("Beer", 4),
+    ("Wine", 5),
+    ("Coffee", 7),
+]
+FOOD = ("Starters", "Mains", "Sides", "Desserts")
+BAR = ("Beer", "Wine", "Drinks")
+
+VAT = Decimal("0.20")
+REDUCED = Decimal("0.05")  # food sold to take home
+ZERO = Decimal("0.00")  # a voucher is taxed when it is spent, not when it is sold
 
 
-def _ids_by_name(con: sqlite3.Connection, table: str) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class Dish:
+    name: str
+    group: str
+    price_minor: int
+    tax_rate: Decimal = VAT
+    discountable: bool = True
+    earns_points: bool = True
+
+
+def _dishes(group: str, *items: tuple[str, int]) -> list[Dish]:
+    return [Dish(name, group, price) for name, price in items]
+
+
+# The first menu, in its creation order. Customers' favourite items are drawn from these
+# alone: a longer list would change every customer a seed makes.
+FIRST_MENU: list[Dish] = [
+    *_dishes(
+        "Starters",
+        ("Soup of the day", 650),
+        ("Burrata, heritage tomato", 950),
+        ("Salt & pepper squid", 895),
+        ("Chicken liver pâté", 825),
+        ("Garlic flatbread", 550),
+        ("Smoked salmon, soda bread", 1050),
+    ),
+    *_dishes(
+        "Mains",
+        ("Fish & chips", 1650),
+        ("Steak frites", 2450),
+        ("Mushroom risotto", 1595),
+        ("Roast chicken, jus", 1850),
+        ("Lamb rump, salsa verde", 2395),
+        ("Beef burger, fries", 1595),
+        ("Pan-fried sea bass", 2150),
+        ("Vegan curry", 1450),
+    ),
+    *_dishes(
+        "Sides",
+        ("Fries", 450),
+        ("Green salad", 425),
+        ("Tenderstem broccoli", 495),
+        ("Mash", 450),
+    ),
+    *_dishes(
+        "Desserts",
+        ("Sticky toffee pudding", 775),
+        ("Crème brûlée", 725),
+        ("Chocolate fondant", 825),
+        ("Affogato", 595),
+        ("Cheese board", 1150),
+    ),
+    Dish("Pint of lager", "Beer", 650),
+    Dish("Pint of IPA", "Beer", 695),
+    *_dishes("Drinks", ("Negroni", 1100), ("Gin & tonic", 950), ("Espresso martini", 1150)),
+    *_dishes("Drinks", ("Sparkling water", 350), ("Fresh orange juice", 425)),
+    *_dishes("Wine", ("House red, 175 ml", 795), ("House white, 175 ml", 795)),
+    *_dishes("Wine", ("Prosecco, glass", 895), ("Bottle of Malbec", 3400)),
+    *_dishes("Coffee", ("Espresso", 280), ("Flat white", 360), ("Cappuccino", 350)),
+    *_dishes("Hot drinks", ("Pot of tea", 320), ("Hot chocolate", 390)),
+    Dish("Gift voucher", "Retail", 2500, ZERO, discountable=False, earns_points=False),
+    Dish("House granola, 500 g", "Retail", 650, REDUCED),
+]
+
+# Added with guest tabs, after the first menu's items.
+TABS_MENU: list[Dish] = [
+    *_dishes("Starters", ("Olives & sourdough", 495), ("Crispy calamari", 875)),
+    *_dishes("Mains", ("Caesar salad", 1395), ("Pork belly, apple", 1895)),
+    *_dishes("Desserts", ("Ice cream, three scoops", 650)),
+    *_dishes("Beer", ("Half of lager", 350), ("Pint of stout", 675)),
+    *_dishes("Beer", ("Bottle of pilsner", 550), ("Alcohol-free lager", 450)),
+    *_dishes("Wine", ("Rosé, 175 ml", 825), ("Bottle of house red", 2600)),
+    *_dishes("Wine", ("Bottle of Sancerre", 4200), ("Bottle of Champagne", 6500)),
+    *_dishes("Drinks", ("Aperol spritz", 950), ("Mojito", 1050), ("Whisky, 25 ml", 550)),
+    *_dishes("Drinks", ("Cola", 325), ("Lemonade", 325)),
+    *_dishes("Coffee", ("Latte", 370), ("Americano", 320), ("Double espresso", 330)),
+    *_dishes("Coffee", ("Mocha", 395)),
+    *_dishes("Hot drinks", ("Herbal tea", 320)),
+    Dish("Coffee beans, 250 g", "Retail", 950, REDUCED),
+    Dish("House chutney", "Retail", 550, REDUCED),
+]
+MENU: list[Dish] = FIRST_MENU + TABS_MENU
+
+
+def ids_by_name(con: sqlite3.Connection, table: str) -> dict[str, int]:
+    """``name -> id`` of a table's rows."""
     return {str(name): int(i) for i, name in con.execute(f"SELECT id, name FROM {table}")}
 
 
-def ensure_categories(con: sqlite3.Connection) -> list[int]:
-    """The demo categories' ids, in CATEGORIES order, creating those that are missing."""
-    existing = _ids_by_name(con, "promotion_categories")
-    con.executemany(
-        "INSERT INTO promotion_categories (uuid, name, priority, tab_limit_minor, description, "
-        "active) VALUES (?, ?, ?, ?, ?, 1)",
-        [(new_uuid7(), *c) for c in CATEGORIES if c[0] not in existing],
-    )
-    existing = _ids_by_name(con, "promotion_categories")
-    return [existing[name] for name, *_ in CATEGORIES]
+def ensure_menu(con: sqlite3.Connection) -> list[tuple[int, int]]:
+    """Make the menu the listed one; returns (id, price) of the first menu's items."""
+    groups = ids_by_name(con, "menu_groups")
+    for name, order in GROUPS:
+        if name in groups:
+            con.execute("UPDATE menu_groups SET sort_order = ? WHERE id = ?", (order, groups[name]))
+        else:
+            groups[name] = int(
+                con.execute(
+                    "INSERT INTO menu_groups (uuid, name, sort_order) VALUES (?, ?, ?)",
+                    (new_uuid7(), name, order),
+                ).lastrowid
+                or 0
+            )
+    items = ids_by_name(con, "menu_items")
+    for dish in MENU:
+        values = (
+            groups[dish.group],
+            dish.price_minor,
+            str(dish.tax_rate),
+            int(dish.discountable),
+            int(dish.earns_points),
+        )
+        if dish.name in items:
+            con.execute(
+                "UPDATE menu_items SET group_id = ?, price_minor = ?, tax_rate = ?, "
+                "discountable = ?, earns_points = ?, active = 1 WHERE id = ?",
+                (*values, items[dish.name]),
+            )
+        else:
+            items[dish.name] = int(
+                con.execute(
+                    "INSERT INTO menu_items (uuid, name, group_id, price_minor, tax_rate, "
+                    "discountable, earns_points, active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                    (new_uuid7(), dish.name, *values),
+                ).lastrowid
+                or 0
+            )
+    return [(items[dish.name], dish.price_minor) for dish in FIRST_MENU]
 
 
 def ensure_divisions(con: sqlite3.Connection) -> list[str]:
-    existing = _ids_by_name(con, "divisions")
+    """The divisions and their tables; returns the division names, in order."""
+    existing = ids_by_name(con, "divisions")
     for order, (name, prefix, count, seats) in enumerate(DIVISIONS):
-        if name in existing:
-            continue
-        cursor = con.execute(
-            "INSERT INTO divisions (uuid, name, sort_order) VALUES (?, ?, ?)",
-            (new_uuid7(), name, order),
-        )
+        division_id = existing.get(name)
+        if division_id is None:
+            division_id = int(
+                con.execute(
+                    "INSERT INTO divisions (uuid, name, sort_order) VALUES (?, ?, ?)",
+                    (new_uuid7(), name, order),
+                ).lastrowid
+                or 0
+            )
+        tables = {
+            str(n)
+            for (n,) in con.execute(
+                "SELECT number FROM dining_tables WHERE division_id = ?", (division_id,)
+            )
+        }
         con.executemany(
             "INSERT INTO dining_tables (uuid, division_id, number, seats) VALUES (?, ?, ?, ?)",
-            [(new_uuid7(), cursor.lastrowid, f"{prefix}{n}", seats) for n in range(1, count + 1)],
+            [
+                (new_uuid7(), division_id, f"{prefix}{n}", seats)
+                for n in range(1, count + 1)
+                if f"{prefix}{n}" not in tables
+            ],
         )
     return [name for name, *_ in DIVISIONS]
-
-
-def ensure_menu(con: sqlite3.Connection) -> list[tuple[int, int]]:
-    """(item id, price) of every menu item, creating the demo menu if there is none."""
-    if con.execute("SELECT count(*) FROM menu_items").fetchone()[0] == 0:
-        for order, (group, items) in enumerate(MENU.items()):
-            cursor = con.execute(
-                "INSERT INTO menu_groups (uuid, name, sort_order) VALUES (?, ?, ?)",
-                (new_uuid7(), group, order),
-            )
-            con.executemany(
-                "INSERT INTO menu_items (uuid, name, group_id, price_minor, tax_rate, "
-                "discountable, earns_points, active) VALUES (?, ?, ?, ?, ?, ?, 1, 1)",
-                [
-                    (new_uuid7(), name, cursor.lastrowid, price, str(rate), int(rate != _ZERO))
-                    for name, price, rate in items
-                ],
-            )
-    return [(int(i), int(p)) for i, p in con.execute("SELECT id, price_minor FROM menu_items")]
 
 
 def ensure_staff(con: sqlite3.Connection) -> list[str]:

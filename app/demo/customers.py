@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from app.demo.catalogue import CATEGORY_WEIGHTS
 from app.demo.pools import Pools
 from app.domain.customers import compose_full_name
 from app.domain.identifiers import IdentifierKind, IdentifierStatus, normalise_identifier_value
@@ -189,9 +188,8 @@ class Batch:
 
 @dataclass(frozen=True)
 class Venue:
-    category_ids: list[int]
-    divisions: list[str]
-    menu: list[tuple[int, int]]
+    divisions: list[str]  # names, which visits are drawn from
+    menu: list[tuple[int, int]]  # (id, price) of the items favourites are drawn from
     staff: list[str]
 
 
@@ -227,18 +225,12 @@ class CustomerFactory:
     def __init__(self, plan: Plan, rng: random.Random) -> None:
         self.plan, self.rng, self.pools, self.venue = plan, rng, plan.pools, plan.venue
         self.now = plan.now
-        self._categories = [None, *plan.venue.category_ids]
-        self._category_weights = [1 - sum(CATEGORY_WEIGHTS), *CATEGORY_WEIGHTS]
         self._serial = 0
 
     def impersonal_cards(self, count: int, first_serial: int) -> list[Row]:
-        rows = []
+        """Cards with no customer; app.demo.accounts gives them their labels and categories."""
         self._serial = first_serial
-        for n in range(count):
-            category = self.venue.category_ids[n % len(self.venue.category_ids)]
-            label = f"Table card {n + 1}"
-            rows.append(self._card(None, category, self.now - YEAR, "active", label))
-        return rows
+        return [self._card(None, None, self.now - YEAR, "active") for _ in range(count)]
 
     def _card(
         self,
@@ -299,7 +291,9 @@ class CustomerFactory:
             alias = f"{_fold(first or full_name).split(' ')[0][:10]}{cid:x}"
         status = rng.choice(_STATUS)
         dob = f"{rng.randint(1945, 2005)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        category = rng.choices(self._categories, self._category_weights)[0]
+        # This draw once chose the customer's category (app.demo.accounts does now); it stays
+        # so that a seed makes the same customers, and a store made before can be upgraded.
+        rng.random()
         staff = rng.choice(self.venue.staff)
 
         for n in range(1 if rng.random() < 0.7 else 2):
@@ -370,7 +364,7 @@ class CustomerFactory:
                 dob if individual and rng.random() < 0.7 else None,
                 status,
                 "Unpaid tab" if status == "blocked" else "",
-                category,
+                None,  # promotion category: app.demo.accounts
                 rng.choice(_SOURCES),
                 iso(created),
                 iso(created + rng.random() * (now - created)),
