@@ -11,16 +11,14 @@ import logging
 import os
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from platformdirs import user_data_dir
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine
 
-from app.demo import seed_demo_store
+from app.demo import prepare_demo_store
 from app.devices.builders import BUILDERS
 from app.devices.events import DeviceStatus
 from app.devices.manager import ConfiguredDevice, DeviceManager, terminator
@@ -29,9 +27,12 @@ from app.devices.printing.queue_worker import receipt_renderer
 from app.devices.printing.station import PrintStation, configured_printers
 from app.devices.resolution import IdentificationResolver
 from app.devices.wedge import WedgeConfig
+from app.domain.loyalty import TierLadder
 from app.domain.staff import Actor, Role
+from app.services.accounts import AccountService
+from app.services.checkout import CheckoutService
 from app.services.devices import DeviceSettingsService
-from app.services.directory import DirectoryService, VenueSettings
+from app.services.directory import Clock, DirectoryService, VenueSettings, utc_clock
 from app.services.dto import DeviceConfig, StoreFacts
 from app.services.duplicates import DuplicateFinder
 from app.services.identification import IdentificationService
@@ -40,7 +41,10 @@ from app.services.merge import MergeService
 from app.services.photos import PhotoService
 from app.services.printing import PrintService
 from app.services.receipt_layout import VenueInfo
+from app.services.tab_settings import TabSettings
+from app.services.tabs import TabService
 from app.services.worker import StoreWorker
+from app.settings import Settings, SettingsError, tab_settings
 from app.store.database import StoreLocation, create_session_factory, create_store_engine
 from app.store.migrate import current_revision, head_revision, upgrade_store
 from app.store.unit_of_work import SqlUnitOfWorkFactory
@@ -58,46 +62,11 @@ from app.ui.wedge_filter import WedgeFilter
 log = logging.getLogger("app")
 
 DEMO_SIGN_IN = "Demo Manager"
-STORE_FILE = "tabkeeper.db"
+TIERS = ("Bronze", "Silver", "Gold")
 
 
 class SignInError(RuntimeError):
     """The store has no active manager for the terminal to sign in as."""
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Every setting the terminal reads, with its type and default, declared once."""
-
-    data_dir: Path
-    venue_name: str = "Demo Bistro"
-    locale: str = "en_GB"
-    currency: str = "GBP"
-    default_region: str = "GB"
-    demo_customers: int = 2000  # seeded into an empty store on first run
-    demo_seed: int = 7
-
-    @property
-    def store_path(self) -> Path:
-        return self.data_dir / STORE_FILE
-
-    @property
-    def selfcheck_dir(self) -> Path:
-        return self.data_dir / "selfcheck"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        """Defaults, overridden by TABKEEPER_* variables (tests and kiosks use these)."""
-        home = env.get("TABKEEPER_HOME") or user_data_dir("Tabkeeper", appauthor=False)
-        defaults = cls(Path(home))
-        return cls(
-            data_dir=Path(home).expanduser(),
-            venue_name=env.get("TABKEEPER_VENUE", defaults.venue_name),
-            locale=env.get("TABKEEPER_LOCALE", defaults.locale),
-            currency=env.get("TABKEEPER_CURRENCY", defaults.currency),
-            default_region=env.get("TABKEEPER_REGION", defaults.default_region),
-            demo_customers=int(env.get("TABKEEPER_DEMO_CUSTOMERS", defaults.demo_customers)),
-        )
 
 
 @dataclass(slots=True)
@@ -117,6 +86,10 @@ class Terminal:
     identification: IdentificationService
     device_settings: DeviceSettingsService
     printing: PrintService
+    tab_settings: TabSettings
+    tabs: TabService
+    checkout: CheckoutService
+    accounts: AccountService
     actor: Actor
     seeded: bool = False
     _closed: bool = field(default=False, repr=False)
@@ -142,16 +115,23 @@ class Terminal:
         return store_facts(self.location, self.engine, self.uow_factory)
 
 
-def open_terminal(settings: Settings) -> Terminal:
-    """Open (creating, upgrading and on first run seeding) the store, and wire the services."""
+def open_terminal(settings: Settings, *, clock: Clock = utc_clock) -> Terminal:
+    """Open (creating, upgrading and on first run seeding) the store, and wire the services.
+
+    ``clock`` is what the services take as now (tests pass their own).
+    """
     location = StoreLocation(settings.store_path)
     engine = create_store_engine(location)
     try:
         revision = upgrade_store(engine)
         log.info("Store %s is at schema revision %s", location.path, revision)
         uow_factory = SqlUnitOfWorkFactory(create_session_factory(engine))
-        seeded = _seed_if_empty(engine, uow_factory, settings)
+        # A demo terminal seeds an empty store and completes one an earlier demo seeded.
+        seeded = settings.demo and prepare_demo_store(
+            engine, settings.demo_customers, settings.demo_seed
+        )
         actor = _sign_in(uow_factory)
+        tabs = tab_settings(settings, _tiers(uow_factory))
     except BaseException:
         engine.dispose()
         raise
@@ -163,14 +143,18 @@ def open_terminal(settings: Settings) -> Terminal:
         engine=engine,
         worker=worker,
         uow_factory=uow_factory,
-        directory=DirectoryService(uow_factory, venue),
-        identifiers=IdentifierService(uow_factory, venue),
+        directory=DirectoryService(uow_factory, venue, clock),
+        identifiers=IdentifierService(uow_factory, venue, clock),
         duplicates=DuplicateFinder(uow_factory),
-        merges=MergeService(uow_factory),
+        merges=MergeService(uow_factory, clock),
         photos=PhotoService(uow_factory),
-        identification=IdentificationService(uow_factory, venue),
-        device_settings=DeviceSettingsService(uow_factory, TerminalDrivers()),
+        identification=IdentificationService(uow_factory, venue, clock, tiers=tabs.tiers),
+        device_settings=DeviceSettingsService(uow_factory, TerminalDrivers(), clock),
         printing=PrintService(uow_factory),
+        tab_settings=tabs,
+        tabs=TabService(uow_factory, tabs, clock),
+        checkout=CheckoutService(uow_factory, tabs, clock),
+        accounts=AccountService(uow_factory, tabs, clock),
         actor=actor,
         seeded=seeded,
     )
@@ -283,13 +267,12 @@ def _wedge_filters(configs: list[DeviceConfig], manager: DeviceManager) -> list[
     return filters
 
 
-def _seed_if_empty(engine: Engine, uow_factory: SqlUnitOfWorkFactory, settings: Settings) -> bool:
+def _tiers(uow_factory: SqlUnitOfWorkFactory) -> TierLadder:
+    """Bronze, Silver and Gold, each with the promotion category of its name if there is
+    one (the demo seeds them)."""
     with uow_factory() as uow:
-        if uow.customers.count() > 0:
-            return False
-    log.info("Empty store: seeding %d demo customers", settings.demo_customers)
-    seed_demo_store(engine, customers=settings.demo_customers, seed=settings.demo_seed)
-    return True
+        named = {c.name: c.uuid for c in uow.catalogue.promotion_categories() if c.active}
+    return TierLadder.bronze_silver_gold(categories={t: named[t] for t in TIERS if t in named})
 
 
 def _sign_in(uow_factory: SqlUnitOfWorkFactory) -> Actor:
@@ -371,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:
         return _run(Settings.from_env(), check=check)
-    except SignInError as error:
+    except (SignInError, SettingsError) as error:
         print(error)
         return 2
     finally:

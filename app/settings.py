@@ -1,0 +1,124 @@
+"""The terminal's settings, declared once with their types and defaults.
+
+Read from TABKEEPER_* environment variables (tests and kiosks use these) by
+:meth:`Settings.from_env`; :func:`tab_settings` turns the tab-related ones into the
+services' :class:`TabSettings`, refusing a bad value with a message naming its variable.
+Only app.bootstrap uses this module.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from platformdirs import user_data_dir
+
+from app.domain.errors import DomainError
+from app.domain.ledger import RedemptionRate
+from app.domain.loyalty import TierLadder
+from app.domain.money import TaxMode, currency, to_minor
+from app.services.tab_settings import TabSettings
+
+STORE_FILE = "tabkeeper.db"
+_NO = ("0", "false", "no", "off")
+
+
+class SettingsError(RuntimeError):
+    """A setting the terminal cannot run with; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting the terminal reads, with its type and default."""
+
+    data_dir: Path
+    venue_name: str = "Demo Bistro"
+    locale: str = "en_GB"
+    currency: str = "GBP"
+    default_region: str = "GB"
+    terminal: str = "Till 1"  # on tabs, ledger entries and receipts
+    tax_mode: str = "included"  # menu prices hold the tax (VAT); "added": sales tax on top
+    time_zone: str = "Europe/London"  # the venue's clock: happy hours, birthdays
+    redemption_points: int = 100  # this many points...
+    redemption_value: str = "10.00"  # ...are worth this much, in the currency
+    demo: bool = True  # seed an empty store, and complete an older demo store
+    demo_customers: int = 2000  # seeded into an empty store on first run
+    demo_seed: int = 7
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / STORE_FILE
+
+    @property
+    def selfcheck_dir(self) -> Path:
+        return self.data_dir / "selfcheck"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        """Defaults, overridden by TABKEEPER_* variables."""
+        home = env.get("TABKEEPER_HOME") or user_data_dir("Tabkeeper", appauthor=False)
+        d = cls(Path(home))
+        return cls(
+            data_dir=Path(home).expanduser(),
+            venue_name=env.get("TABKEEPER_VENUE", d.venue_name),
+            locale=env.get("TABKEEPER_LOCALE", d.locale),
+            currency=env.get("TABKEEPER_CURRENCY", d.currency),
+            default_region=env.get("TABKEEPER_REGION", d.default_region),
+            terminal=env.get("TABKEEPER_TERMINAL", d.terminal),
+            tax_mode=env.get("TABKEEPER_TAX_MODE", d.tax_mode),
+            time_zone=env.get("TABKEEPER_TIME_ZONE", d.time_zone),
+            redemption_points=_number(env, "TABKEEPER_REDEMPTION_POINTS", d.redemption_points),
+            redemption_value=env.get("TABKEEPER_REDEMPTION_VALUE", d.redemption_value),
+            demo=env.get("TABKEEPER_DEMO", "1").strip().lower() not in _NO,
+            demo_customers=_number(env, "TABKEEPER_DEMO_CUSTOMERS", d.demo_customers),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not “{text}”") from None
+
+
+def tab_settings(settings: Settings, tiers: TierLadder) -> TabSettings:
+    """What tabs are priced and paid under on this terminal."""
+    try:
+        money = currency(settings.currency)
+    except DomainError as error:
+        raise SettingsError(f"TABKEEPER_CURRENCY: {error}") from None
+    modes = ", ".join(m.value for m in TaxMode)
+    try:
+        mode = TaxMode(settings.tax_mode.strip().lower())
+    except ValueError:
+        raise SettingsError(
+            f"TABKEEPER_TAX_MODE must be one of {modes}, not “{settings.tax_mode}”"
+        ) from None
+    try:
+        ZoneInfo(settings.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"TABKEEPER_TIME_ZONE: “{settings.time_zone}” is not a time zone "
+            "(such as Europe/London)"
+        ) from None
+    try:
+        value = to_minor(settings.redemption_value, money)
+        rate = RedemptionRate(points=settings.redemption_points, value_minor=value)
+    except DomainError as error:
+        raise SettingsError(
+            f"TABKEEPER_REDEMPTION_POINTS / TABKEEPER_REDEMPTION_VALUE: {error}"
+        ) from None
+    return TabSettings(
+        terminal=settings.terminal,
+        currency=money,
+        tax_mode=mode,
+        time_zone=settings.time_zone,
+        redemption=rate,
+        tiers=tiers,
+    )
