@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.stores import ensure_store
+from benchmarks.tab_report import run_tab_benchmarks, tabs_table
 
 SEARCH_P95_MS = 25.0
 LIKE_RATIO = 20.0
@@ -123,6 +124,7 @@ def main() -> int:
     parser.add_argument("--device-samples", type=int, default=200)
     parser.add_argument("--pcsc-samples", type=int, default=30)
     parser.add_argument("--no-devices", action="store_true", help="skip the device latencies")
+    parser.add_argument("--no-tabs", action="store_true", help="skip pricing and closing tabs")
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
@@ -135,8 +137,13 @@ def main() -> int:
         if not args.no_devices:
             print(f"device latencies on {path}...", file=sys.stderr)
             r["devices"] = _run_devices(path, args.seed, args.device_samples, args.pcsc_samples)
+        if not args.no_tabs:
+            print(f"guest tabs on {path}...", file=sys.stderr)
+            r["tabs"] = run_tab_benchmarks(path, args.seed)
         results.append({"size": size, "build_seconds": build_seconds, **r})
     print(table(results))
+    if tabs := tabs_table(results):
+        print(f"\n{tabs}")
     return 0
 
 
