@@ -22,6 +22,7 @@ from app.demo import prepare_demo_store
 from app.devices.builders import BUILDERS
 from app.devices.events import DeviceStatus
 from app.devices.manager import ConfiguredDevice, DeviceManager, terminator
+from app.devices.pan_key import PanKeyUnavailableError, load_or_create_pan_key
 from app.devices.printing.printers import TerminalDrivers, is_printer
 from app.devices.printing.queue_worker import receipt_renderer
 from app.devices.printing.station import PrintStation, configured_printers
@@ -172,9 +173,24 @@ def start_devices(terminal: Terminal, bridge: DeviceBridge) -> DeviceManager:
     resolver = IdentificationResolver(
         terminal.identification, lambda: terminal.actor, bridge.deliver
     )
-    manager = DeviceManager(resolver, BUILDERS)
+    manager = DeviceManager(resolver, BUILDERS, pan_hmac_key=bank_card_key(terminal.settings))
     manager.start(enabled_devices(settings.configured()))
     return manager
+
+
+def bank_card_key(settings: Settings) -> bytes | None:
+    """The keyring's HMAC key when the venue identifies regulars by bank card, else None.
+
+    Without a usable keyring the option stays off and the log says why; the key is never
+    kept beside the store.
+    """
+    if not settings.identify_by_bank_card:
+        return None
+    try:
+        return load_or_create_pan_key(settings.terminal)
+    except PanKeyUnavailableError as error:
+        log.warning("Bank-card identification is off: %s", error)
+        return None
 
 
 def enabled_devices(configs: Sequence[DeviceConfig]) -> list[ConfiguredDevice]:
@@ -193,7 +209,9 @@ def start_printing(terminal: Terminal, bridge: PrintQueueBridge) -> PrintStation
     station = PrintStation(
         terminal.printing,
         terminal.worker,
-        receipt_renderer(VenueInfo(terminal.settings.venue_name)),
+        receipt_renderer(
+            VenueInfo(terminal.settings.venue_name, timezone=terminal.settings.time_zone)
+        ),
         bridge.deliver,
     )
     terminal.printing.on_queued = station.wake

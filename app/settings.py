@@ -44,6 +44,7 @@ class Settings:
     time_zone: str = "Europe/London"  # the venue's clock: happy hours, birthdays
     redemption_points: int = 100  # this many points...
     redemption_value: str = "10.00"  # ...are worth this much, in the currency
+    identify_by_bank_card: bool = False  # a keyed hash of a bank card may find a regular
     demo: bool = True  # seed an empty store, and complete an older demo store
     demo_customers: int = 2000  # seeded into an empty store on first run
     demo_seed: int = 7
@@ -72,6 +73,8 @@ class Settings:
             time_zone=env.get("TABKEEPER_TIME_ZONE", d.time_zone),
             redemption_points=_number(env, "TABKEEPER_REDEMPTION_POINTS", d.redemption_points),
             redemption_value=env.get("TABKEEPER_REDEMPTION_VALUE", d.redemption_value),
+            identify_by_bank_card=env.get("TABKEEPER_IDENTIFY_BY_BANK_CARD", "0").strip().lower()
+            not in _NO,
             demo=env.get("TABKEEPER_DEMO", "1").strip().lower() not in _NO,
             demo_customers=_number(env, "TABKEEPER_DEMO_CUSTOMERS", d.demo_customers),
         )
