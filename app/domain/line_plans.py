@@ -3,22 +3,25 @@
 Step 1 of the stacking model (docs/PRICING.md) and the groundwork for the rest. Pricing is
 on the till's hot path, so the work is split:
 
-- once per tab, each attached category is *prepared*: its rules valid now (window,
-  birthday, visit), percentages turned into exact integer ratios;
-- once per distinct (order, line attachments, item, group), a line *plan* lists the
-  collected categories in order with the rules that cover the item, and the best points
-  rule; lines whose item and group no rule names share one plan;
+- once per tab, each attached category's rules for this visit (birthday, visit number)
+  are *prepared*, percentages turned into exact integer ratios; the rules with a validity
+  window are told apart by the windows open when each line was ordered
+  (``app.domain.rule_windows``);
+- once per distinct (open windows, order, line attachments, item, group), a line *plan*
+  lists the collected categories in order with the rules that cover the item, and the
+  best points rule; lines whose item and group no rule names share one plan;
 - per line, ``app.domain.stacking`` then does only integer arithmetic on the plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from itertools import repeat
 from typing import TYPE_CHECKING
 
-from app.domain.money import Currency, format_money, percent_text
+from app.domain.money import Currency
+from app.domain.prepared_rules import ZERO, PreparedCategory, PreparedRule
 from app.domain.promotions import (
     LEVEL_RANK,
     TAB_WIDE_LEVELS,
@@ -27,150 +30,17 @@ from app.domain.promotions import (
     CategoryRules,
     RuleKind,
     SalesRule,
+    ValidityWindow,
 )
+from app.domain.rule_windows import WindowClock
 
 if TYPE_CHECKING:
     from app.domain.pricing import PricingLine
 
-FIXED, FREE = RuleKind.FIXED_PRICE, RuleKind.FREE_EVERY_N
 
-
-class PreparedRule:
-    """A rule valid for this tab, ready for integer arithmetic."""
-
-    __slots__ = (
-        "_texts",
-        "by_rate",
-        "currency",
-        "den",
-        "den2",
-        "fixed",
-        "group_ids",
-        "item_ids",
-        "kind",
-        "name",
-        "num",
-        "num2",
-        "rate",
-        "rule",
-        "uuid",
-        "visit_number",
-    )
-
-    def __init__(self, rule: SalesRule, currency: Currency, visit_number: int) -> None:
-        kind = rule.kind
-        self.rule, self.uuid, self.kind, self.name = rule, rule.uuid, kind, rule.name
-        self.item_ids, self.group_ids = rule.scope.item_ids, rule.scope.group_ids
-        self.fixed = rule.fixed_price_minor or 0
-        accrues = kind is RuleKind.POINTS_ACCRUAL
-        rate = rule.points_per_unit if accrues else rule.percent
-        num, den = rate.as_integer_ratio() if rate is not None else (0, 1)
-        den *= currency.minor_per_major if accrues else 100
-        self.rate = rate or Decimal(0)
-        self.num, self.den = num, den
-        # Half-up of base × num / den for base >= 0 is (2 × base × num + den) // (2 × den).
-        self.num2, self.den2 = 2 * num, 2 * den
-        self.by_rate = rule.percent is not None
-        self.currency, self.visit_number = currency, visit_number
-        self._texts: tuple[str, str] | None = None  # made when a discount is explained
-
-    @property
-    def head(self) -> str:
-        """The explanation up to the line's name."""
-        if self._texts is None:
-            self._texts = _texts(self.rule, self.currency, self.visit_number)
-        return self._texts[0]
-
-    @property
-    def tail(self) -> str:
-        """The explanation after the line's name."""
-        if self._texts is None:
-            self._texts = _texts(self.rule, self.currency, self.visit_number)
-        return self._texts[1]
-
-    def covers(self, item_id: int, group_id: int) -> bool:
-        item_ids, group_ids = self.item_ids, self.group_ids
-        if not item_ids and not group_ids:
-            return True
-        return item_id in item_ids or group_id in group_ids
-
-
-# What a category gives one item: discount rules, the best points rule, bonus rules and
-# the FREE_EVERY_N rules among the discounts.
-Coverage = tuple[
-    tuple[PreparedRule, ...],
-    PreparedRule | None,
-    tuple[PreparedRule, ...],
-    tuple[PreparedRule, ...],
-]
-
-
-class PreparedCategory:
-    """An attached category with its rules valid now, split by what they give."""
-
-    __slots__ = (
-        "accruals",
-        "bonuses",
-        "cap",
-        "category",
-        "composition",
-        "coverage",
-        "discounts",
-        "name",
-        "named_groups",
-        "named_items",
-        "uuid",
-    )
-
-    def __init__(self, category: CategoryRules, rules: list[PreparedRule]) -> None:
-        self.category, self.uuid, self.name = category, category.uuid, category.name
-        self.composition = category.composition
-        discounts, accruals, bonuses = [], [], []
-        self.named_items: frozenset[int] = frozenset()
-        self.named_groups: frozenset[int] = frozenset()
-        for rule in rules:
-            self.named_items |= rule.item_ids
-            self.named_groups |= rule.group_ids
-            if rule.kind is RuleKind.POINTS_ACCRUAL:
-                accruals.append(rule)
-            elif rule.kind in _DISCOUNTS_ALWAYS or rule.by_rate:
-                discounts.append(rule)
-            if rule.rule.bonus_points:
-                bonuses.append(rule)
-        self.discounts, self.bonuses = tuple(discounts), tuple(bonuses)
-        # Highest rate first; the sort is stable, so equal rates keep the category's order.
-        self.accruals = tuple(sorted(accruals, key=lambda r: -r.rate))
-        cap = category.max_percent
-        self.cap = (
-            None if cap is None else (cap.as_integer_ratio()[0], cap.as_integer_ratio()[1] * 100)
-        )
-        self.coverage: dict[tuple[int | None, int | None], Coverage] = {}  # see covering()
-
-    @property
-    def cap_note(self) -> str:
-        return f"capped at {percent_text(self.category.max_percent or Decimal(0))} by the category"
-
-    def covering(self, item_id: int, group_id: int) -> Coverage:
-        """This category's rules that cover an item, worked out once per distinct scope."""
-        key = (
-            item_id if item_id in self.named_items else None,
-            group_id if group_id in self.named_groups else None,
-        )
-        found = self.coverage.get(key)
-        if found is None:
-            discounts = tuple([r for r in self.discounts if r.covers(item_id, group_id)])
-            accrual = next((r for r in self.accruals if r.covers(item_id, group_id)), None)
-            bonuses = tuple([r for r in self.bonuses if r.covers(item_id, group_id)])
-            free = tuple([r for r in discounts if r.kind is FREE])
-            found = self.coverage[key] = (discounts, accrual, bonuses, free)
-        return found
-
-
-_DISCOUNTS_ALWAYS = frozenset({RuleKind.PERCENT_DISCOUNT, FIXED, FREE})
-
-
-# (category, level it was collected at, its discount rules covering the item)
-CategoryPlan = tuple[PreparedCategory, AttachLevel, tuple[PreparedRule, ...]]
+# (category, level it was collected at, its discount rules covering the item, and the
+# only one of them when it is a percentage: the usual case, worked out inline)
+CategoryPlan = tuple[PreparedCategory, AttachLevel, tuple[PreparedRule, ...], PreparedRule | None]
 
 
 class LinePlan:
@@ -194,8 +64,78 @@ class LinePlan:
 _Collected = tuple[PreparedCategory, AttachLevel]
 
 
+class _Attached:
+    """An attached category's rules for this visit, each with the bit of its window
+    (0 when always open); a ``PreparedCategory`` per set of open windows."""
+
+    __slots__ = ("category", "prepared", "rules", "timed")
+
+    def __init__(self, category: CategoryRules, rules: list[tuple[PreparedRule, int]]) -> None:
+        self.category, self.rules = category, rules
+        self.timed = 0
+        for _, bit in rules:
+            self.timed |= bit
+        self.prepared: dict[int, PreparedCategory] = {}
+
+    def open(self, mask: int) -> PreparedCategory:
+        """The category with the rules whose windows are open in ``mask``."""
+        mask &= self.timed
+        found = self.prepared.get(mask)
+        if found is None:
+            found = self.prepared[mask] = PreparedCategory(
+                self.category, [rule for rule, bit in self.rules if bit & mask == bit]
+            )
+        return found
+
+
+class _Reach:
+    """What reaches the lines ordered while one set of windows was open."""
+
+    __slots__ = ("by_line", "by_order", "collections", "tab_wide")
+
+    def __init__(self, attached: list[tuple[_Attached, AttachLevel, str]], mask: int) -> None:
+        self.tab_wide: dict[str, _Collected] = {}
+        self.by_order: dict[int, dict[str, _Collected]] = {}  # by kitchen order number
+        self.by_line: dict[str, dict[str, _Collected]] = {}  # by line uuid
+        self.collections: dict[tuple[int | None, str | None], list[_Collected]] = {}
+        for found, level, target in attached:
+            category = found.open(mask)
+            if level in TAB_WIDE_LEVELS:
+                _keep_most_specific(self.tab_wide, category, level)
+            elif level is AttachLevel.LINE:
+                _keep_most_specific(self.by_line.setdefault(target, {}), category, level)
+            else:  # ORDER: Attachment checked that the target is a number
+                _keep_most_specific(self.by_order.setdefault(int(target), {}), category, level)
+
+    def collect(self, order_no: int | None, line_key: str | None) -> list[_Collected]:
+        key = (order_no, line_key)
+        found = self.collections.get(key)
+        if found is None:
+            merged = dict(self.tab_wide)
+            extras = (
+                self.by_order.get(order_no) if order_no is not None else None,
+                self.by_line.get(line_key) if line_key is not None else None,
+            )
+            for extra in extras:
+                for category, level in (extra or {}).values():
+                    _keep_most_specific(merged, category, level)
+            found = self.collections[key] = sorted(
+                merged.values(),
+                key=lambda c: (-c[0].category.priority, LEVEL_RANK[c[1]], c[0].uuid),
+            )
+        return found
+
+
+_PlanKey = tuple[int, int | None, str | None, int | None, int | None]
+
+
 class Planner:
-    """Collects the attached categories once per tab and plans each distinct line."""
+    """Collects the attached categories once per tab and plans each distinct line.
+
+    A rule's validity window is judged when each line was ordered (``ordered_at``, read on
+    the clock of ``local_time``), or at ``local_time`` for a line with no ordering time;
+    birthdays and visits are judged on ``local_time``, the day of the visit.
+    """
 
     def __init__(
         self,
@@ -205,81 +145,76 @@ class Planner:
         birthday: date | None,
         visit_number: int,
     ) -> None:
-        self._tab_wide: dict[str, _Collected] = {}
-        self._by_order: dict[int, dict[str, _Collected]] = {}  # by kitchen order number
-        self._by_line: dict[str, dict[str, _Collected]] = {}  # by line uuid
-        self._collections: dict[tuple[int | None, str | None], list[_Collected]] = {}
-        self._plans: dict[tuple[int | None, str | None, int | None, int | None], LinePlan] = {}
         self.tab_limit_minor: int | None = None
+        attached: list[tuple[_Attached, AttachLevel, str]] = []
+        by_uuid: dict[str, _Attached] = {}
+        windows: dict[ValidityWindow, int] = {}  # timed window -> its bit
         # Lines share a plan unless a rule names their item or group: the key drops the rest.
         self._named_items: set[int] = set()
         self._named_groups: set[int] = set()
-        prepared: dict[str, PreparedCategory] = {}
-        today = local_time.date()
+        self._orders: set[int] = set()  # order numbers with a category of their own
+        self._lines: set[str] = set()  # line uuids with a category of their own
+        eligible = _Eligibility(local_time.date(), birthday, visit_number)
         for attachment in attachments:
             category = attachment.category
-            found = prepared.get(category.uuid)
+            found = by_uuid.get(category.uuid)
             if found is None:
-                found = prepared[category.uuid] = PreparedCategory(
-                    category,
-                    [
-                        PreparedRule(rule, currency, visit_number)
-                        for rule in category.rules
-                        if rule.window.is_open(local_time)
-                        and _eligible(rule, today, birthday, visit_number)
-                    ],
-                )
-                self._named_items |= found.named_items
-                self._named_groups |= found.named_groups
+                rules: list[tuple[PreparedRule, int]] = []
+                for rule in category.rules:
+                    if rule.kind in _OCCASIONS and not eligible(rule):
+                        continue
+                    window, bit = rule.window, 0
+                    if not window.always:
+                        bit = windows.setdefault(window, 1 << len(windows))
+                    rules.append((PreparedRule(rule, currency, visit_number), bit))
+                    self._named_items |= rule.scope.item_ids
+                    self._named_groups |= rule.scope.group_ids
+                found = by_uuid[category.uuid] = _Attached(category, rules)
             level, target = attachment.level, attachment.target or ""
-            if level in TAB_WIDE_LEVELS:
-                _keep_most_specific(self._tab_wide, found, level)
+            attached.append((found, level, target))
+            if level is AttachLevel.ORDER:
+                self._orders.add(int(target))
             elif level is AttachLevel.LINE:
-                _keep_most_specific(self._by_line.setdefault(target, {}), found, level)
-            else:  # ORDER: Attachment checked that the target is a number
-                _keep_most_specific(self._by_order.setdefault(int(target), {}), found, level)
+                self._lines.add(target)
             limit = category.tab_limit_minor
             if limit is not None and (self.tab_limit_minor is None or limit < self.tab_limit_minor):
                 self.tab_limit_minor = limit
+        self._attached = attached
+        self._clock = WindowClock(list(windows), local_time) if windows else None
+        self._reaches: dict[int, _Reach] = {}
+        self._plans: dict[_PlanKey, LinePlan] = {}
 
-    def plans(self, lines: Iterable[PricingLine]) -> list[LinePlan]:
+    def plans(self, lines: Sequence[PricingLine]) -> list[LinePlan]:
         """The plan of every line, in order; lines alike in reach and scope share one."""
-        by_order, by_line = self._by_order, self._by_line
+        orders, lined, clock = self._orders, self._lines, self._clock
         items, groups, known = self._named_items, self._named_groups, self._plans
+        if clock is None:
+            masks: Iterable[int] = repeat(0, len(lines))
+        else:
+            masks = clock.open_when_ordered([line.ordered_at for line in lines])
         found: list[LinePlan] = []
-        for line in lines:
-            order_no = line.order_no if line.order_no in by_order else None
-            line_key = line.uuid if by_line and line.uuid in by_line else None
+        for line, mask in zip(lines, masks, strict=True):
+            order_no = line.order_no
             item_id, group_id = line.item_id, line.group_id
             key = (
-                order_no,
-                line_key,
+                mask,
+                order_no if order_no in orders else None,
+                line.uuid if lined and line.uuid in lined else None,
                 item_id if item_id in items else None,
                 group_id if group_id in groups else None,
             )
             plan = known.get(key)
             if plan is None:
-                plan = known[key] = _build(self._collect(order_no, line_key), item_id, group_id)
+                plan = known[key] = self._plan(key, item_id, group_id)
             found.append(plan)
         return found
 
-    def _collect(self, order_no: int | None, line_key: str | None) -> list[_Collected]:
-        key = (order_no, line_key)
-        found = self._collections.get(key)
-        if found is None:
-            merged = dict(self._tab_wide)
-            extras = (
-                self._by_order.get(order_no) if order_no is not None else None,
-                self._by_line.get(line_key) if line_key is not None else None,
-            )
-            for extra in extras:
-                for category, level in (extra or {}).values():
-                    _keep_most_specific(merged, category, level)
-            found = self._collections[key] = sorted(
-                merged.values(),
-                key=lambda c: (-c[0].category.priority, LEVEL_RANK[c[1]], c[0].uuid),
-            )
-        return found
+    def _plan(self, key: _PlanKey, item_id: int, group_id: int) -> LinePlan:
+        mask, order_no, line_key = key[0], key[1], key[2]
+        reach = self._reaches.get(mask)
+        if reach is None:
+            reach = self._reaches[mask] = _Reach(self._attached, mask)
+        return _build(reach.collect(order_no, line_key), item_id, group_id)
 
 
 def _keep_most_specific(
@@ -292,18 +227,35 @@ def _keep_most_specific(
         into[category.uuid] = (category, level)
 
 
-def _eligible(rule: SalesRule, today: date, birthday: date | None, visit_number: int) -> bool:
-    if rule.kind is RuleKind.BIRTHDAY_REWARD:
-        return rule.is_birthday(today, birthday)
-    if rule.kind is RuleKind.NTH_VISIT_BONUS:
-        return rule.is_bonus_visit(visit_number)
-    return True
+_OCCASIONS = frozenset({RuleKind.BIRTHDAY_REWARD, RuleKind.NTH_VISIT_BONUS})
+
+
+class _Eligibility:
+    """Whether a birthday or visit rule applies on this visit, worked out once per
+    distinct condition (many categories carry the same birthday reward)."""
+
+    __slots__ = ("birthday", "known", "today", "visit_number")
+
+    def __init__(self, today: date, birthday: date | None, visit_number: int) -> None:
+        self.today, self.birthday, self.visit_number = today, birthday, visit_number
+        self.known: dict[tuple[RuleKind, int, int | None, bool], bool] = {}
+
+    def __call__(self, rule: SalesRule) -> bool:
+        key = (rule.kind, rule.birthday_days, rule.every_n, rule.repeats)
+        found = self.known.get(key)
+        if found is None:
+            if rule.kind is RuleKind.BIRTHDAY_REWARD:
+                found = rule.is_birthday(self.today, self.birthday)
+            else:
+                found = rule.is_bonus_visit(self.visit_number)
+            self.known[key] = found
+        return found
 
 
 def _build(collected: list[_Collected], item_id: int, group_id: int) -> LinePlan:
     discounts: list[CategoryPlan] = []
     accrual: tuple[PreparedRule, PreparedCategory, AttachLevel] | None = None
-    best_rate = Decimal(0)
+    best_rate = ZERO
     bonuses: list[tuple[PreparedRule, PreparedCategory, AttachLevel]] = []
     free: dict[str, SalesRule] = {}
     for category, level in collected:
@@ -312,9 +264,9 @@ def _build(collected: list[_Collected], item_id: int, group_id: int) -> LinePlan
             group_id if group_id in category.named_groups else None,
         )
         coverage = category.coverage.get(key) or category.covering(item_id, group_id)
-        rules, best, bonus_rules, free_rules = coverage
+        rules, single, best, bonus_rules, free_rules = coverage
         if rules:
-            discounts.append((category, level, rules))
+            discounts.append((category, level, rules, single))
             for rule in free_rules:
                 free.setdefault(rule.uuid, rule.rule)
         if best is not None and best.rate > best_rate:
@@ -322,27 +274,3 @@ def _build(collected: list[_Collected], item_id: int, group_id: int) -> LinePlan
         if bonus_rules:
             bonuses += [(rule, category, level) for rule in bonus_rules]
     return LinePlan(tuple(discounts), accrual, tuple(bonuses), tuple(free.values()))
-
-
-def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…"""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _texts(rule: SalesRule, currency: Currency, visit_number: int) -> tuple[str, str]:
-    """The parts of the rule's explanation around the line's name."""
-    kind = rule.kind
-    if kind is FIXED:
-        return f"{rule.name}: ", f" at {format_money(rule.fixed_price_minor or 0, currency)} each"
-    if kind is FREE:
-        return f"{rule.name}: ", f" free (every {ordinal(rule.every_n or 0)})"
-    if kind is RuleKind.POINTS_ACCRUAL:
-        unit = format_money(currency.minor_per_major, currency)
-        rate = f"{(rule.points_per_unit or Decimal(0)).normalize():f}"
-        return f"{rule.name}: {rate} points per {unit} on ", ""
-    occasion = {
-        RuleKind.BIRTHDAY_REWARD: "birthday ",
-        RuleKind.NTH_VISIT_BONUS: f"{ordinal(visit_number)} visit ",
-    }.get(kind, "")
-    return f"{rule.name}: {occasion}−{percent_text(rule.percent or Decimal(0))} on ", ""

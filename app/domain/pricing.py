@@ -15,20 +15,28 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
+from app.domain.bill_taxes import TaxLine, taxes_by_rate
 from app.domain.errors import FieldProblem, ValidationError
-from app.domain.line_plans import LinePlan, Planner, PreparedCategory, PreparedRule, ordinal
-from app.domain.money import (
-    Currency,
-    TaxMode,
-    allocate,
-    percent_text,
-    ratio,
-    tax_from_gross,
-    tax_on_net,
-)
-from app.domain.promotions import AttachLevel, Attachment, Composition, RuleKind, SalesRule
-from app.domain.stacking import accrued_points, explain, line_discounts
+from app.domain.free_every_n import collecting, free_units, units
+from app.domain.line_plans import LinePlan, Planner
+from app.domain.money import Currency, TaxMode, ratio
+from app.domain.prepared_rules import PreparedCategory, PreparedRule
+from app.domain.pricing_texts import bonus_text, discount_text, points_text, venue_cap_note
+from app.domain.promotions import AttachLevel, Attachment, Composition, RuleKind
+from app.domain.stacking import line_discounts
+
+__all__ = [
+    "Adjustment",
+    "PricedLine",
+    "PricedTab",
+    "PricingContext",
+    "PricingLine",
+    "TaxLine",
+    "price_tab",
+    "units_in_scope",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,9 @@ class PricingLine:
     discountable: bool = True
     earns_points: bool = True
     order_no: int | None = None  # set once the line is sent to the kitchen
+    # When the line was ordered (aware): its validity windows are judged then, on the
+    # venue's clock. None (a line priced ad hoc) judges them at the context's local time.
+    ordered_at: datetime | None = None
 
     def __post_init__(self) -> None:
         found: list[FieldProblem] = []
@@ -54,6 +65,10 @@ class PricingLine:
             found.append(FieldProblem("unit_price_minor", f"{self.name}: the price is negative"))
         if not self.tax_rate.is_finite() or self.tax_rate < 0:
             found.append(FieldProblem("tax_rate", f"{self.name}: the tax rate is not valid"))
+        if self.ordered_at is not None and self.ordered_at.utcoffset() is None:
+            found.append(
+                FieldProblem("ordered_at", f"{self.name}: the time it was ordered needs its zone")
+            )
         if found:
             raise ValidationError(found)
 
@@ -62,7 +77,9 @@ class PricingLine:
 class PricingContext:
     """Everything about the sitting that pricing needs besides the lines."""
 
-    local_time: datetime  # venue local time: validity windows are read on its clock
+    # The moment of pricing on the venue's clock (aware, in the venue's zone): birthdays and
+    # visits are judged on its day, and the windows of lines with no ``ordered_at``.
+    local_time: datetime
     currency: Currency
     tax_mode: TaxMode = TaxMode.INCLUDED
     birthday: date | None = None
@@ -111,19 +128,6 @@ class PricedLine:
 
 
 @dataclass(frozen=True, slots=True)
-class TaxLine:
-    """Tax at one rate over the whole tab. ``base_minor`` excludes the tax."""
-
-    rate: Decimal
-    base_minor: int
-    tax_minor: int
-
-    @property
-    def gross_minor(self) -> int:
-        return self.base_minor + self.tax_minor
-
-
-@dataclass(frozen=True, slots=True)
 class PricedTab:
     lines: tuple[PricedLine, ...]
     gross_minor: int
@@ -135,20 +139,60 @@ class PricedTab:
     bonus_points: int  # birthday and visit bonuses
     tab_limit_minor: int | None  # the tightest limit of the attached categories
     adjustments: tuple[Adjustment, ...]  # tab-level: bonus points
+    # (FREE_EVERY_N rule uuid, units on this tab that count towards it), by uuid: what
+    # the customer's statistics add up for the next free unit
+    free_every_n_units: tuple[tuple[str, int], ...] = ()
 
     @property
     def total_points(self) -> int:
         return self.points_earned + self.bonus_points
 
 
-_NO_FREE: Mapping[str, int] = {}
+# Pricing builds a few hundred adjustments and a line per order line on the till's hot
+# path, and a frozen dataclass's __init__ sets each field through object.__setattr__. A
+# draft with the same slots is filled in plainly, then becomes the frozen class (CPython
+# allows __class__ assignment between classes of the same layout): the very same objects,
+# in under half the time. Tests compare them with ones built the ordinary way.
+class _AdjustmentDraft:
+    rule_uuid: str
+    rule_name: str
+    category_uuid: str
+    category_name: str
+    level: AttachLevel
+    amount_minor: int
+    points: int
+    explanation: str
+    kind: RuleKind | None
+    __slots__ = (
+        "amount_minor",
+        "category_name",
+        "category_uuid",
+        "explanation",
+        "kind",
+        "level",
+        "points",
+        "rule_name",
+        "rule_uuid",
+    )
 
-# Pricing builds a few hundred of these per tab on the till's hot path. A frozen
-# dataclass's __init__ calls object.__setattr__ per field; setting the slots directly is
-# over twice as fast and builds the very same object (tests compare the two).
-_new = object.__new__
-_ADJUSTMENT_SLOTS = [Adjustment.__dict__[f].__set__ for f in Adjustment.__slots__]
-_LINE_SLOTS = [PricedLine.__dict__[f].__set__ for f in PricedLine.__slots__]
+
+class _PricedLineDraft:
+    uuid: str
+    gross_minor: int
+    discount_minor: int
+    net_minor: int
+    tax_minor: int
+    points: int
+    adjustments: tuple[Adjustment, ...]
+    __slots__ = (
+        "adjustments",
+        "discount_minor",
+        "gross_minor",
+        "net_minor",
+        "points",
+        "tax_minor",
+        "uuid",
+    )
 
 
 def _new_adjustment(
@@ -160,117 +204,126 @@ def _new_adjustment(
     explanation: str,
 ) -> Adjustment:
     """``Adjustment(...)`` for a prepared rule, without the frozen dataclass's overhead."""
-    a0, a1, a2, a3, a4, a5, a6, a7, a8 = _ADJUSTMENT_SLOTS
-    made: Adjustment = _new(Adjustment)
-    a0(made, rule.uuid)
-    a1(made, rule.name)
-    a2(made, category.uuid)
-    a3(made, category.name)
-    a4(made, level)
-    a5(made, amount_minor)
-    a6(made, points)
-    a7(made, explanation)
-    a8(made, rule.kind)
-    return made
-
-
-def _new_priced_line(
-    uuid: str,
-    gross_minor: int,
-    discount_minor: int,
-    net_minor: int,
-    tax_minor: int,
-    points: int,
-    adjustments: tuple[Adjustment, ...],
-) -> PricedLine:
-    """``PricedLine(...)`` without the frozen dataclass's per-field overhead."""
-    l0, l1, l2, l3, l4, l5, l6 = _LINE_SLOTS
-    made: PricedLine = _new(PricedLine)
-    l0(made, uuid)
-    l1(made, gross_minor)
-    l2(made, discount_minor)
-    l3(made, net_minor)
-    l4(made, tax_minor)
-    l5(made, points)
-    l6(made, adjustments)
-    return made
+    made = _AdjustmentDraft()
+    made.rule_uuid = rule.uuid
+    made.rule_name = rule.name
+    made.category_uuid = category.uuid
+    made.category_name = category.name
+    made.level = level
+    made.amount_minor = amount_minor
+    made.points = points
+    made.explanation = explanation
+    made.kind = rule.kind
+    made.__class__ = Adjustment  # type: ignore[assignment]
+    return cast(Adjustment, made)
 
 
 def price_tab(
     lines: Sequence[PricingLine], attachments: Sequence[Attachment], context: PricingContext
 ) -> PricedTab:
-    """Price every line of a tab under the attached promotion categories."""
-    planner = Planner(
+    """Price every line of a tab under the attached promotion categories.
+
+    A rule's validity window is judged when each line was ordered (``ordered_at``, on the
+    venue's clock), birthdays and visits on the day of ``context.local_time``.
+    """
+    _check_clock(lines, context)
+    planner = _planner(attachments, context)
+    plans = planner.plans(lines)
+    counted = collecting(lines, plans)
+    free = free_units(lines, counted, context.purchases_in_scope)
+    venue = context.venue_composition
+    cap = context.venue_max_percent
+    venue_cap = None if cap is None else (ratio(cap)[0], ratio(cap)[1] * 100)
+    cap_note = "" if cap is None else venue_cap_note(cap)
+    # (discount, points, adjustments) per line. Alike lines (same plan, price, quantity,
+    # name and flags) price alike: the first one's result is reused.
+    results: list[tuple[int, int, tuple[Adjustment, ...]]] = []
+    alike: dict[tuple[object, ...], tuple[int, int, tuple[Adjustment, ...]]] = {}
+    for line, plan, line_free in zip(lines, plans, free, strict=True):
+        if line_free:  # some of its units go free: priced on its own
+            results.append(_price_line(line, plan, line_free, venue, venue_cap, cap_note))
+            continue
+        key = (
+            plan,
+            line.unit_price_minor,
+            line.quantity,
+            line.name,
+            line.discountable,
+            line.earns_points,
+        )
+        found = alike.get(key)
+        if found is None:
+            found = alike[key] = _price_line(line, plan, line_free, venue, venue_cap, cap_note)
+        results.append(found)
+    bonuses: dict[str, Adjustment] = {}
+    for plan in dict.fromkeys(plans):
+        for rule, category, level in plan.bonuses:
+            if rule.uuid not in bonuses:
+                bonuses[rule.uuid] = _bonus(rule, category, level, context.visit_number)
+    nets = [
+        line.quantity * line.unit_price_minor - result[0]
+        for line, result in zip(lines, results, strict=True)
+    ]
+    line_tax, taxes = taxes_by_rate([line.tax_rate for line in lines], nets, context.tax_mode)
+    priced_lines = _priced_lines(lines, results, nets, line_tax)
+    net_total = sum(nets)
+    discount_total = sum([result[0] for result in results])
+    tax_total = sum(t.tax_minor for t in taxes)
+    tab_adjustments = tuple(bonuses.values())
+    return PricedTab(
+        lines=priced_lines,
+        gross_minor=net_total + discount_total,
+        discount_minor=discount_total,
+        tax_minor=tax_total,
+        total_minor=net_total + tax_total if context.tax_mode is TaxMode.ADDED else net_total,
+        taxes=taxes,
+        points_earned=sum([result[1] for result in results]),
+        bonus_points=sum(a.points for a in tab_adjustments),
+        tab_limit_minor=planner.tab_limit_minor,
+        adjustments=tab_adjustments,
+        free_every_n_units=units(lines, counted),
+    )
+
+
+def _check_clock(lines: Sequence[PricingLine], context: PricingContext) -> None:
+    if context.local_time.utcoffset() is None and any(ln.ordered_at for ln in lines):
+        raise ValidationError.single(
+            "local_time", "Lines carry when they were ordered: the venue's clock needs its zone"
+        )
+
+
+def _planner(attachments: Sequence[Attachment], context: PricingContext) -> Planner:
+    return Planner(
         attachments,
         context.local_time,
         context.currency,
         context.birthday,
         context.visit_number,
     )
-    plans = planner.plans(lines)
-    free = _free_units(lines, plans, context.purchases_in_scope)
-    venue = context.venue_composition
-    cap = context.venue_max_percent
-    venue_cap = None if cap is None else (ratio(cap)[0], ratio(cap)[1] * 100)
-    cap_note = "" if cap is None else f"capped at {percent_text(cap)} by the venue"
-    grosses: list[int] = []
-    discounts: list[int] = []
-    points: list[int] = []
-    adjustments: list[tuple[Adjustment, ...]] = []
-    # Alike lines (same plan, price, quantity, name, free units) price alike: reuse the first.
-    alike: dict[tuple[object, ...], tuple[int, int, tuple[Adjustment, ...]]] = {}
-    for line, plan, line_free in zip(lines, plans, free, strict=True):
-        quantity, price = line.quantity, line.unit_price_minor
-        key = (
-            plan,
-            price,
-            quantity,
-            line.name,
-            line.discountable,
-            line.earns_points,
-            tuple(line_free.items()) if line_free else None,
-        )
-        found = alike.get(key)
-        if found is None:
-            found = alike[key] = _price_line(line, plan, line_free, venue, venue_cap, cap_note)
-        grosses.append(quantity * price)
-        discounts.append(found[0])
-        points.append(found[1])
-        adjustments.append(found[2])
-    bonuses: dict[str, Adjustment] = {}
-    for plan in dict.fromkeys(plans):
-        for rule, category, level in plan.bonuses:
-            if rule.uuid not in bonuses:
-                bonuses[rule.uuid] = _bonus(rule, category, level, context.visit_number)
-    nets = [gross - discount for gross, discount in zip(grosses, discounts, strict=True)]
-    line_tax, taxes = _taxes([line.tax_rate for line in lines], nets, context.tax_mode)
-    priced_lines = tuple(
-        map(
-            _new_priced_line,
-            [line.uuid for line in lines],
-            grosses,
-            discounts,
-            nets,
-            line_tax,
-            points,
-            adjustments,
-        )
-    )
-    net_total = sum(nets)
-    tax_total = sum(t.tax_minor for t in taxes)
-    tab_adjustments = tuple(bonuses.values())
-    return PricedTab(
-        lines=priced_lines,
-        gross_minor=sum(grosses),
-        discount_minor=sum(discounts),
-        tax_minor=tax_total,
-        total_minor=net_total + tax_total if context.tax_mode is TaxMode.ADDED else net_total,
-        taxes=taxes,
-        points_earned=sum(points),
-        bonus_points=sum(a.points for a in tab_adjustments),
-        tab_limit_minor=planner.tab_limit_minor,
-        adjustments=tab_adjustments,
-    )
+
+
+def _priced_lines(
+    lines: Sequence[PricingLine],
+    results: Sequence[tuple[int, int, tuple[Adjustment, ...]]],
+    nets: Sequence[int],
+    line_tax: Sequence[int],
+) -> tuple[PricedLine, ...]:
+    """The priced lines, without the frozen dataclass's per-field overhead (see above)."""
+    made: list[PricedLine] = []
+    for line, (discount, points, adjustments), net, tax in zip(
+        lines, results, nets, line_tax, strict=True
+    ):
+        draft = _PricedLineDraft()
+        draft.uuid = line.uuid
+        draft.gross_minor = net + discount
+        draft.discount_minor = discount
+        draft.net_minor = net
+        draft.tax_minor = tax
+        draft.points = points
+        draft.adjustments = adjustments
+        draft.__class__ = PricedLine  # type: ignore[assignment]
+        made.append(cast(PricedLine, draft))
+    return tuple(made)
 
 
 def _price_line(
@@ -282,96 +335,48 @@ def _price_line(
     cap_note: str,
 ) -> tuple[int, int, tuple[Adjustment, ...]]:
     """A line's discount, points and their adjustments."""
-    gross = line.quantity * line.unit_price_minor
+    quantity, name = line.quantity, line.name
+    gross = quantity * line.unit_price_minor
     adjustments: list[Adjustment] = []
     discount = 0
     if line.discountable and plan.discounts:
-        granted, discount = line_discounts(
-            plan, gross, line.quantity, free, venue, venue_cap, cap_note
-        )
-        for entry in granted:
-            text = explain(entry, line.name, line.quantity, free)
-            adjustments.append(_new_adjustment(entry[0], entry[1], entry[2], entry[3], 0, text))
+        granted, discount = line_discounts(plan, gross, quantity, free, venue, venue_cap, cap_note)
+        for rule, category, level, amount, on_rest, note in granted:
+            text = discount_text(
+                rule.texts or rule.words(),
+                rule.kind,
+                name,
+                quantity,
+                free.get(rule.uuid, 0) if free else 0,
+                category.name,
+                on_rest,
+                note,
+            )
+            adjustments.append(_new_adjustment(rule, category, level, amount, 0, text))
     points = 0
     if line.earns_points and plan.accrual is not None:
         rule, category, level = plan.accrual
-        points = accrued_points(rule, gross - discount)
+        points = (gross - discount) * rule.num // rule.den  # floored to whole points
         if points > 0:
-            text = f"{rule.head}{line.name} = {points} points ({category.category.name})"
+            text = points_text((rule.texts or rule.words())[0], name, points, category.name)
             adjustments.append(_new_adjustment(rule, category, level, 0, points, text))
     return discount, points, tuple(adjustments)
 
 
-def _free_units(
-    lines: Sequence[PricingLine], plans: Sequence[LinePlan], before: Mapping[str, int]
-) -> list[Mapping[str, int]]:
-    """Free units per line and FREE_EVERY_N rule: the cheapest units of the tab go free.
-
-    A rule frees ``(before + here) // n - before // n`` units, where ``before`` is the
-    units bought in scope on earlier tabs and ``here`` those on this tab's discountable
-    lines that collect the rule. They are taken from the cheapest unit price up, ties to
-    the earlier line.
-    """
-    counted: dict[str, tuple[SalesRule, list[int]]] = {}
-    for index, (line, plan) in enumerate(zip(lines, plans, strict=True)):
-        if line.discountable:
-            for rule in plan.free_every_n:
-                counted.setdefault(rule.uuid, (rule, []))[1].append(index)
-    chosen: dict[int, dict[str, int]] = {}
-    for uuid, (rule, indexes) in counted.items():
-        every_n = rule.every_n or 1
-        past = before.get(uuid, 0)
-        here = sum(lines[i].quantity for i in indexes)
-        left = (past + here) // every_n - past // every_n
-        for index in sorted(indexes, key=lambda i: (lines[i].unit_price_minor, i)):
-            if left <= 0:
-                break
-            take = min(left, lines[index].quantity)
-            left -= take
-            chosen.setdefault(index, {})[uuid] = take
-    return [chosen.get(index, _NO_FREE) for index in range(len(lines))]
+def units_in_scope(
+    lines: Sequence[PricingLine], attachments: Sequence[Attachment], context: PricingContext
+) -> dict[str, int]:
+    """The units of the tab that count towards each FREE_EVERY_N rule, as ``price_tab``
+    counts them (``PricedTab.free_every_n_units``), without pricing the tab: they do not
+    depend on the customer's past purchases or visits."""
+    _check_clock(lines, context)
+    plans = _planner(attachments, context).plans(lines)
+    return dict(units(lines, collecting(lines, plans)))
 
 
 def _bonus(
     rule: PreparedRule, category: PreparedCategory, level: AttachLevel, visit_number: int
 ) -> Adjustment:
     points = rule.rule.bonus_points or 0
-    occasion = (
-        "the birthday"
-        if rule.kind is RuleKind.BIRTHDAY_REWARD
-        else f"the {ordinal(visit_number)} visit"
-    )
-    text = f"{rule.rule.name}: {points} bonus points for {occasion} ({category.category.name})"
+    text = bonus_text(rule.rule, points, visit_number, category.name)
     return _new_adjustment(rule, category, level, 0, points, text)
-
-
-def _taxes(
-    rates: Sequence[Decimal], nets: Sequence[int], mode: TaxMode
-) -> tuple[list[int], tuple[TaxLine, ...]]:
-    """Tax per rate on the tab's total at that rate, then shared out to the lines."""
-    by_rate: dict[Decimal, list[int]] = {}
-    for index, rate in enumerate(rates):
-        found = by_rate.get(rate)
-        if found is None:
-            by_rate[rate] = [index]
-        else:
-            found.append(index)
-    line_tax = [0] * len(nets)
-    taxes: list[TaxLine] = []
-    for rate in sorted(by_rate):
-        indexes = by_rate[rate]
-        weights = [nets[i] for i in indexes]
-        amount = sum(weights)
-        if mode is TaxMode.INCLUDED:
-            tax = tax_from_gross(amount, rate)
-            base = amount - tax
-        else:
-            tax = tax_on_net(amount, rate)
-            base = amount
-        if len(indexes) == len(nets):
-            line_tax = allocate(tax, weights)
-        else:
-            for index, part in zip(indexes, allocate(tax, weights), strict=True):
-                line_tax[index] = part
-        taxes.append(TaxLine(rate, base, tax))
-    return line_tax, tuple(taxes)

@@ -125,6 +125,17 @@ class ValidityWindow:
         return found
 
     @property
+    def always(self) -> bool:
+        """Whether the window has no part, and so is always open."""
+        return (
+            self.starts is None
+            and self.ends is None
+            and not self.weekdays
+            and self.first_day is None
+            and self.last_day is None
+        )
+
+    @property
     def wraps_midnight(self) -> bool:
         return self.starts is not None and self.ends is not None and self.ends < self.starts
 

@@ -1,22 +1,18 @@
 """How promotions stack on one line: composition inside and across categories, and caps.
 
 Steps 2 and 3 of the stacking model (docs/PRICING.md), on a line plan from
-``app.domain.line_plans``: integer arithmetic only, and a "why this price" text for each
-discount granted. Used by ``app.domain.pricing.price_tab``.
+``app.domain.line_plans``: integer arithmetic only. Used by
+``app.domain.pricing.price_tab``, which words what was granted
+(``app.domain.pricing_texts``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.domain.line_plans import (
-    FIXED,
-    FREE,
-    CategoryPlan,
-    LinePlan,
-    PreparedCategory,
-    PreparedRule,
-)
+from app.domain.line_plans import CategoryPlan, LinePlan
+from app.domain.prepared_rules import FIXED, PreparedCategory, PreparedRule
+from app.domain.pricing_texts import LINE_PRICE_NOTE
 from app.domain.promotions import AttachLevel, Composition
 
 BEST_OF, FIRST, SUM, SEQUENTIAL = (
@@ -25,7 +21,6 @@ BEST_OF, FIRST, SUM, SEQUENTIAL = (
     Composition.SUM,
     Composition.SEQUENTIAL,
 )
-LINE_PRICE_NOTE = "limited to the line's price"
 
 # (rule, category, level, amount, computed on what was left, why it was cut)
 Granted = tuple[PreparedRule, PreparedCategory, AttachLevel, int, bool, str]
@@ -44,7 +39,7 @@ def _amount(rule: PreparedRule, base: int, quantity: int, free: Mapping[str, int
 def _in_category(
     plan: CategoryPlan, base: int, gross: int, quantity: int, free: Mapping[str, int]
 ) -> tuple[list[Granted], int]:
-    category, level, rules = plan
+    category, level, rules, _ = plan
     composition = category.composition
     on_rest = base < gross
     granted: list[Granted] = []
@@ -117,6 +112,51 @@ def _trim(granted: list[Granted], excess: int, note: str) -> list[Granted]:
     return kept
 
 
+def _category_total(
+    plan: CategoryPlan, base: int, gross: int, quantity: int, free: Mapping[str, int]
+) -> int:
+    """What ``_in_category`` takes off ``base`` in all, without saying how: across
+    categories, BEST_OF and FIRST_APPLIES need the details of the winner only."""
+    category, _, rules, _ = plan
+    if len(rules) == 1:
+        rule = rules[0]
+        if rule.by_rate:
+            total = (base * rule.num2 + rule.den) // rule.den2
+        else:
+            total = _amount(rule, base, quantity, free)
+    else:
+        composition = category.composition
+        total = 0
+        if composition is SEQUENTIAL:
+            for rule in rules:
+                if rule.by_rate:
+                    total += ((base - total) * rule.num2 + rule.den) // rule.den2
+                else:
+                    total += _amount(rule, base - total, quantity, free)
+        elif composition is SUM:
+            for rule in rules:
+                if rule.by_rate:
+                    total += (base * rule.num2 + rule.den) // rule.den2
+                else:
+                    total += _amount(rule, base, quantity, free)
+        else:
+            for rule in rules:
+                if rule.by_rate:
+                    amount = (base * rule.num2 + rule.den) // rule.den2
+                else:
+                    amount = _amount(rule, base, quantity, free)
+                if amount > total:
+                    total = amount
+                    if composition is FIRST:
+                        break
+    cap = category.cap
+    if cap is not None:
+        limit = gross * cap[0] // cap[1]  # caps round down: never exceeded
+        if limit < base:
+            return total if total <= limit else limit
+    return total if total <= base else base
+
+
 def line_discounts(
     plan: LinePlan,
     gross: int,
@@ -126,27 +166,59 @@ def line_discounts(
     venue_cap: tuple[int, int] | None,
     venue_cap_note: str,
 ) -> tuple[list[Granted], int]:
-    """The discounts a line gets from its categories, composed and capped, and their sum."""
+    """The discounts a line gets from its categories, composed and capped, and their sum.
+
+    A category whose only rule is a percentage (the usual case) is worked out inline: its
+    discount is at most the amount it works on, so only its own cap can cut it.
+    """
     granted: list[Granted] = []
     total = 0
     if venue is SEQUENTIAL or venue is SUM:
-        for category in plan.discounts:
-            base = gross - total if venue is SEQUENTIAL else gross
-            found, amount = _in_category(category, base, gross, quantity, free)
-            granted += found
-            total += amount
+        sequential = venue is SEQUENTIAL
+        for entry in plan.discounts:
+            base = gross - total if sequential else gross
+            rule = entry[3]
+            if rule is None:
+                found, amount = _in_category(entry, base, gross, quantity, free)
+                granted += found
+                total += amount
+                continue
+            category, note = entry[0], ""
+            amount = (base * rule.num2 + rule.den) // rule.den2
+            cap = category.cap
+            if cap is not None and amount > gross * cap[0] // cap[1]:
+                amount, note = gross * cap[0] // cap[1], category.cap_note
+            if amount > 0:
+                granted.append((rule, category, entry[1], amount, base < gross, note))
+                total += amount
     else:
-        for category in plan.discounts:
-            found, amount = _in_category(category, gross, gross, quantity, free)
+        best, capped = None, False
+        for entry in plan.discounts:
+            rule = entry[3]
+            cut = False
+            if rule is None:
+                amount = _category_total(entry, gross, gross, quantity, free)
+            else:
+                amount = (gross * rule.num2 + rule.den) // rule.den2
+                cap = entry[0].cap
+                if cap is not None and amount > gross * cap[0] // cap[1]:
+                    amount, cut = gross * cap[0] // cap[1], True
             if amount > total:
-                granted, total = found, amount
+                best, total, capped = entry, amount, cut
                 if venue is FIRST:
                     break
+        if best is None:
+            return granted, 0
+        category, level, _, rule = best
+        if rule is None:
+            granted, total = _in_category(best, gross, gross, quantity, free)
+        else:
+            granted = [(rule, category, level, total, False, category.cap_note if capped else "")]
     limit, note = gross, LINE_PRICE_NOTE
     if venue_cap is not None:
-        capped = gross * venue_cap[0] // venue_cap[1]
-        if capped < limit:
-            limit, note = capped, venue_cap_note
+        venue_limit = gross * venue_cap[0] // venue_cap[1]
+        if venue_limit < limit:
+            limit, note = venue_limit, venue_cap_note
     if total > limit:
         return _trim(granted, total - limit, note), limit
     return granted, total
@@ -155,17 +227,3 @@ def line_discounts(
 def accrued_points(rule: PreparedRule, net: int) -> int:
     """Points for a net spend (minor units) at the rule's rate, floored to whole points."""
     return net * rule.num // rule.den
-
-
-def explain(granted: Granted, line_name: str, quantity: int, free: Mapping[str, int]) -> str:
-    """The "why this price" text of one discount on a line."""
-    rule, category, _, _, on_rest, note = granted
-    what = line_name
-    if rule.kind is FREE:
-        what = f"{free.get(rule.uuid, 0)} of {quantity} × {line_name}"
-    notes = category.name
-    if on_rest:
-        notes += ", on what was left"
-    if note:
-        notes += ", " + note
-    return f"{rule.head}{what}{rule.tail} ({notes})"

@@ -185,4 +185,5 @@ class OrderLine:
             discountable=self.discountable,
             earns_points=self.earns_points,
             order_no=self.order_no if self.order_no is not None else order_no,
+            ordered_at=self.added_at,  # its happy hour is judged when it was ordered
         )

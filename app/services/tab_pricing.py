@@ -1,22 +1,22 @@
 """Gather what prices a tab: the categories of all seven levels, and the sitting's context.
 
-When a tab is priced matters (a happy hour ends, a birthday passes at midnight), so
-:func:`price` decides it: an open tab is priced now, unless its payments settle it
-exactly at the moment of the last one, when the bill the guest paid stands; a closed tab
-is priced as it closed.
+Happy hours and the other validity windows are judged per line, when it was ordered
+(``OrderLine.added_at``, docs/PRICING.md), whenever the tab is priced. Birthdays and the
+visit number are judged on the day of the pricing, so :func:`price` decides when that is:
+an open tab is priced now, unless its payments settle it exactly at the moment of the
+last one, when the bill the guest paid stands; a closed tab is priced as it closed.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.domain.ledger import EntryKind
 from app.domain.loyalty import CustomerStats, Tier, remove_visit
-from app.domain.pricing import PricedTab, PricingContext, PricingLine, price_tab
-from app.domain.promotions import AttachLevel, Attachment, RuleKind
+from app.domain.pricing import PricedTab, PricingContext, price_tab, units_in_scope
+from app.domain.promotions import AttachLevel, Attachment
 from app.domain.tabs import GuestTab, TabStatus
 from app.services.ports import UnitOfWork
 from app.services.tab_ports import FloorPlace, TabCustomer
@@ -51,9 +51,10 @@ def price(uow: UnitOfWork, tab: GuestTab, settings: TabSettings, now: datetime) 
     """Price ``tab`` with every category that applies to it, at the moment that counts.
 
     - An open tab whose payments come exactly to its price at the time of the last one
-      is priced then: the guest paid that bill, so closing it after the happy hour ended
-      (or after a restart) closes it at the prices paid. A new line, a void or a partial
-      payment leaves it unsettled, and it is priced ``now``.
+      is priced then: the guest paid that bill, so closing it after midnight (or after a
+      restart) closes it at the prices paid, a birthday reward included. A new line, a
+      void or a partial payment leaves it unsettled, and it is priced ``now``. (A happy
+      hour needs none of this: each line keeps the windows open when it was ordered.)
     - A closed tab is priced as it closed: when it was settled, with the customer's tier
       and statistics as they were before its own visit and points. (Exact while it is
       the customer's latest visit; a later visit has moved the statistics since.)
@@ -112,25 +113,6 @@ def _price(
         if category_id in rules
     ]
     lines = tab.pricing_lines()
-    free_units: Counter[str] = Counter()
-    counted: set[tuple[str, str]] = set()  # a category attached twice counts once
-    for attachment in attachments:
-        for rule in attachment.category.rules:
-            # Units count towards a free one only where pricing applies the rule.
-            if rule.kind is not RuleKind.FREE_EVERY_N or not rule.window.is_open(local):
-                continue
-            for line in lines:
-                key = (rule.uuid, line.uuid)
-                if (
-                    key not in counted
-                    and line.discountable
-                    and rule.scope.covers(line.item_id, line.group_id)
-                    and _reaches(attachment, line)
-                ):
-                    counted.add(key)
-                    free_units[rule.uuid] += line.quantity
-    if closed and stats is not None and stats.visits > 0:
-        stats = remove_visit(stats, tab.visit_facts(free_units))  # as before this visit
     context = PricingContext(
         local_time=local,
         currency=settings.currency,
@@ -141,6 +123,13 @@ def _price(
         venue_composition=settings.venue_composition,
         venue_max_percent=settings.venue_max_percent,
     )
+    if closed and stats is not None and stats.visits > 0:
+        # As before this visit: its own units (which do not depend on the statistics)
+        # and the visit are taken back out.
+        stats = remove_visit(stats, tab.visit_facts(units_in_scope(lines, attachments, context)))
+        context = replace(
+            context, visit_number=stats.visits + 1, purchases_in_scope=stats.rule_units
+        )
     priced = price_tab(lines, attachments, context)
     return TabPricing(
         priced=priced,
@@ -152,14 +141,5 @@ def _price(
         limit_minor=_tightest(
             priced.tab_limit_minor, None if customer is None else customer.tab_limit_minor
         ),
-        free_units=dict(free_units),
+        free_units=dict(priced.free_every_n_units),
     )
-
-
-def _reaches(attachment: Attachment, line: PricingLine) -> bool:
-    """Whether an attachment reaches a line (ORDER and LINE levels name their target)."""
-    if attachment.level is AttachLevel.ORDER:
-        return str(line.order_no) == attachment.target
-    if attachment.level is AttachLevel.LINE:
-        return line.uuid == attachment.target
-    return True

@@ -36,6 +36,7 @@ def line(
     order_no: int | None = None,
     discountable: bool = True,
     earns_points: bool = True,
+    ordered_at: datetime | None = None,
 ) -> PricingLine:
     return PricingLine(
         uuid=uuid or f"line-{next(_ids)}",
@@ -48,6 +49,7 @@ def line(
         discountable=discountable,
         earns_points=earns_points,
         order_no=order_no,
+        ordered_at=ordered_at,
     )
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from app.domain.money import CURRENCIES, TaxMode, tax_on_net
@@ -25,7 +26,9 @@ from app.domain.promotions import (
 ITEMS = {item: 1 + item % 3 for item in range(1, 10)}  # item id -> its menu group (1-3)
 TAX_RATES = [Decimal(r) for r in ("0", "0.05", "0.077", "0.10", "0.20", "0.25")]
 CURRENCY_LIST = sorted(CURRENCIES.values(), key=lambda c: c.code)
-START = datetime(2024, 12, 25)  # local times cross a new year; birthdays include 29 Feb
+# Local times cross a new year and London's clock changes; birthdays include 29 February.
+VENUE_ZONE = ZoneInfo("Europe/London")
+START = datetime(2024, 12, 25, tzinfo=VENUE_ZONE)
 
 # Prebuilt so one draw picks a whole scope or window: generation stays cheap.
 SCOPES = [
@@ -90,6 +93,7 @@ line_specs = st.tuples(
     st.booleans(),  # discountable
     st.booleans(),  # earns points
     st.none() | st.integers(1, 3),  # order number
+    st.none() | st.integers(-12 * 60, 60),  # ordered, in minutes from the moment of pricing
 )
 context_specs = st.tuples(
     st.integers(0, 376 * 24 * 60),  # minutes after START
@@ -119,9 +123,22 @@ class Case:
 
 
 def _case(lines: list[tuple], specs: list[tuple], ctx: tuple) -> Case:  # type: ignore[type-arg]
+    local_time = START + timedelta(minutes=ctx[0])  # the moment of pricing
     priced = [
-        PricingLine(f"line-{i}", item, ITEMS[item], f"Item {item}", qty, price, rate, d, e, order)
-        for i, (item, qty, price, rate, d, e, order) in enumerate(lines)
+        PricingLine(
+            f"line-{i}",
+            item,
+            ITEMS[item],
+            f"Item {item}",
+            qty,
+            price,
+            rate,
+            d,
+            e,
+            order,
+            None if ordered is None else (local_time + timedelta(minutes=ordered)).astimezone(UTC),
+        )
+        for i, (item, qty, price, rate, d, e, order, ordered) in enumerate(lines)
     ]
     attachments: list[Attachment] = []
     for index, (priority, composition, cap, limit, rules, levels, order, at) in enumerate(specs):
@@ -141,10 +158,10 @@ def _case(lines: list[tuple], specs: list[tuple], ctx: tuple) -> Case:  # type: 
             elif level is AttachLevel.LINE:
                 target = priced[at % len(priced)].uuid if priced else "no-such-line"
             attachments.append(Attachment(level, category, target))
-    minutes, currency, tax_mode, born, visit, venue, venue_cap, history = ctx
+    _, currency, tax_mode, born, visit, venue, venue_cap, history = ctx
     rule_uuids = sorted({r.uuid for a in attachments for r in a.category.rules})
     context = PricingContext(
-        local_time=START + timedelta(minutes=minutes),
+        local_time=local_time,
         currency=currency,
         tax_mode=tax_mode,
         birthday=None if born is None else date(1950, 1, 1) + timedelta(days=born),
@@ -282,3 +299,17 @@ def test_a_line_at_a_zero_percent_venue_cap_gets_nothing(case: Case) -> None:
     tab = price(case, venue_max_percent=Decimal(0))
     assert tab.discount_minor == 0
     assert all(a.amount_minor == 0 for p in tab.lines for a in p.adjustments)
+
+
+@fast
+@given(cases, st.integers(0, 24 * 60 - 1))
+def test_lines_ordered_together_on_the_day_price_as_if_priced_then(case: Case, minute: int) -> None:
+    day = case.context.local_time
+    moment = day.replace(hour=minute // 60, minute=minute % 60).astimezone(UTC)
+    local = moment.astimezone(VENUE_ZONE)
+    assume(local.date() == day.date())  # birthdays and visits are judged on the day
+    together = [replace(ln, ordered_at=moment) for ln in case.lines]
+    unordered = [replace(ln, ordered_at=None) for ln in case.lines]
+    assert price_tab(together, case.attachments, case.context) == price_tab(
+        unordered, case.attachments, replace(case.context, local_time=local)
+    )

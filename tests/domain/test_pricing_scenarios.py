@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -58,6 +60,7 @@ EVENING_IN_THE_BAR = [
     attach(AttachLevel.CUSTOMER, BIRTHDAY_CLUB),
 ]
 ADA = date(1990, 6, 15)
+LONDON = ZoneInfo("Europe/London")
 
 
 def ada_orders() -> list[PricingLine]:
@@ -177,6 +180,35 @@ def test_after_happy_hour_and_away_from_the_birthday() -> None:
     tab = price_tab(ada_orders(), EVENING_IN_THE_BAR, july)
     assert [p.discount_minor for p in tab.lines] == [160, 150]
     assert tab.bonus_points == 0
+
+
+def test_a_second_round_after_happy_hour_on_a_bill_settled_at_19_30() -> None:
+    # The same evening in London: mojitos and the burger at 18:50, two more mojitos at
+    # 19:05, the bill settled at 19:30. Best of per line:
+    # 18:50 mojitos: happy hour 320 (VIP 160, birthday 240) → 1280.
+    # 19:05 mojitos: happy hour is over; VIP 160, birthday 240 → 240 → 1360.
+    # Burger: birthday 225 → 1275.
+    # 20 %: 2640 holds 440; 10 %: 1275 holds 115.91 → 116. Points at 2 per euro:
+    # 25.6 → 25, 27.2 → 27, 25.5 → 25.
+    def at(hour: int, minute: int) -> datetime:
+        return datetime(2025, 6, 13, hour, minute, tzinfo=LONDON)
+
+    mojitos, burger = ada_orders()
+    lines = [
+        replace(mojitos, ordered_at=at(18, 50)),
+        replace(mojitos, uuid="second-round", ordered_at=at(19, 5)),
+        replace(burger, ordered_at=at(18, 50)),
+    ]
+    tab = price_tab(lines, EVENING_IN_THE_BAR, context(at=at(19, 30), birthday=ADA))
+    assert figures(tab) == {
+        "discounts": [[320], [240], [225]],
+        "nets": [1280, 1360, 1275],
+        "total": 3915,
+        "taxes": [(Decimal("0.10"), 1159, 116), (Decimal("0.20"), 2200, 440)],
+        "points": [25, 27, 25],
+        "bonus": 500,
+    }
+    assert [p.adjustments[0].rule_name for p in tab.lines] == ["Happy hour", "Birthday", "Birthday"]
 
 
 def test_the_venue_cap_on_the_summed_evening() -> None:

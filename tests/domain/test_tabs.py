@@ -192,6 +192,7 @@ def test_pricing_lines_carry_the_line_and_the_order_it_will_go_with() -> None:
         discountable=True,
         earns_points=True,
         order_no=1,
+        ordered_at=burger.added_at,  # its happy hour is judged when it was ordered
     )
     assert extra.to_pricing().order_no is None
 

@@ -1,4 +1,5 @@
-"""When a tab is priced: a settled bill stands after happy hour or midnight; changes reprice."""
+"""When a tab is priced: lines keep the happy hour they were ordered in; a settled bill
+stands after midnight; a part payment or a change reprices it now."""
 
 from __future__ import annotations
 
@@ -60,29 +61,36 @@ def test_a_bill_paid_in_happy_hour_closes_at_its_prices_after_it_ends(venue: Ven
     assert (row["total_minor"], row["discount_minor"], row["points_earned"]) == (800, 200, 0)
 
 
-def test_a_part_payment_does_not_hold_the_happy_hour_price(venue: Venue) -> None:
+def test_ales_ordered_in_happy_hour_keep_its_price_on_a_part_paid_tab(venue: Venue) -> None:
     tab_uuid = _happy_hour_ales(venue)
     venue.checkout.pay(CASHIER, tab_uuid, [Tender.by_card(400)])
     venue.clock.now = AFTER
-    # Not settled: the tab is priced now, at full price: 10.00, of which 4.00 is paid.
+    # Not settled, so priced now; but the ales were ordered at 18:50, in happy hour, and
+    # keep its price: 8.00, of which 4.00 is paid.
     shown = venue.tabs.view(WAITER, tab_uuid)
-    assert (shown.total_minor, shown.due_minor) == (1_000, 600)
-    closed = venue.checkout.pay_and_close(CASHIER, tab_uuid, [Tender.in_cash(600)])
-    assert (closed.total_minor, closed.paid_minor) == (1_000, 1_000)
+    assert (shown.total_minor, shown.due_minor) == (800, 400)
+    closed = venue.checkout.pay_and_close(CASHIER, tab_uuid, [Tender.in_cash(400)])
+    assert (closed.total_minor, closed.paid_minor) == (800, 800)
 
 
-def test_a_line_added_after_the_bill_was_paid_reprices_the_tab_now(venue: Venue) -> None:
+def test_a_line_added_after_the_bill_was_paid_is_priced_when_it_was_ordered(
+    venue: Venue,
+) -> None:
     tab_uuid = _happy_hour_ales(venue)
     venue.checkout.pay(CASHIER, tab_uuid, [Tender.by_card(800)])
     venue.clock.now = AFTER
     tab = venue.tabs.add_item(WAITER, tab_uuid, venue.coffee)
-    # 2 ales at full price and a coffee, 12.50; 8.00 paid leaves 4.50.
-    assert (tab.total_minor, tab.due_minor) == (1_250, 450)
-    venue.checkout.pay(CASHIER, tab_uuid, [Tender.by_card(450)])
-    assert venue.checkout.close(CASHIER, tab_uuid).total_minor == 1_250
+    # The ales keep the happy-hour price they were ordered at (8.00); the coffee, ordered
+    # at 19:05, is full price (2.50): 10.50, of which 8.00 is paid.
+    assert (tab.total_minor, tab.due_minor) == (1_050, 250)
+    assert [ln.discount_minor for ln in tab.lines] == [200, 0]
+    venue.checkout.pay(CASHIER, tab_uuid, [Tender.by_card(250)])
+    assert venue.checkout.close(CASHIER, tab_uuid).total_minor == 1_050
 
 
-def test_a_birthday_bill_paid_before_midnight_keeps_its_reward_after_it(venue: Venue) -> None:
+def _birthday_burger(venue: Venue) -> tuple[int, str]:
+    """Ada's burger at 23:50 on her birthday: 15.00 - 10 % = 13.50, and 50 bonus points
+    (the category has no points rate)."""
     party = venue.category(
         "Birthday club",
         [rule("Birthday", RuleKind.BIRTHDAY_REWARD, percent=Decimal("10"), bonus_points=50)],
@@ -93,15 +101,34 @@ def test_a_birthday_bill_paid_before_midnight_keeps_its_reward_after_it(venue: V
         WAITER, table_id=venue.table_1, customer_id=ada, identified_by=IdentifiedBy.CARD
     )
     tab = venue.tabs.add_item(WAITER, tab.uuid, venue.burger)
-    # 15.00 - 10 % = 13.50; 50 bonus points (the category has no points rate).
     assert (tab.total_minor, tab.points_to_earn) == (1_350, 50)
-    venue.checkout.pay(CASHIER, tab.uuid, [Tender.by_card(1_350)])
+    return ada, tab.uuid
+
+
+def test_a_birthday_bill_paid_before_midnight_keeps_its_reward_after_it(venue: Venue) -> None:
+    ada, tab_uuid = _birthday_burger(venue)
+    venue.checkout.pay(CASHIER, tab_uuid, [Tender.by_card(1_350)])
 
     venue.clock.now = datetime(2026, 11, 24, 0, 5, tzinfo=UTC)
-    closed = venue.checkout.close(CASHIER, tab.uuid)
+    closed = venue.checkout.close(CASHIER, tab_uuid)
 
     assert (closed.total_minor, closed.points_to_earn) == (1_350, 50)
     assert venue.balances(ada).points == 50
+
+
+def test_a_part_payment_does_not_hold_the_birthday_reward_past_midnight(venue: Venue) -> None:
+    # A birthday is judged on the day of the pricing, not of the order: only a settled
+    # bill keeps it once the day is over.
+    ada, tab_uuid = _birthday_burger(venue)
+    venue.checkout.pay(CASHIER, tab_uuid, [Tender.by_card(1_000)])
+
+    venue.clock.now = datetime(2026, 11, 24, 0, 5, tzinfo=UTC)
+    shown = venue.tabs.view(WAITER, tab_uuid)
+    # Priced now, the day after: 15.00 and no bonus, of which 10.00 is paid.
+    assert (shown.total_minor, shown.due_minor, shown.points_to_earn) == (1_500, 500, 0)
+    closed = venue.checkout.pay_and_close(CASHIER, tab_uuid, [Tender.by_card(500)])
+    assert (closed.total_minor, closed.points_to_earn) == (1_500, 0)
+    assert venue.balances(ada).points == 0
 
 
 def test_a_coffee_card_counts_only_the_days_it_is_valid(venue: Venue) -> None:

@@ -118,13 +118,17 @@ def test_happy_hour_a_vip_and_a_birthday_stack_in_sequence_under_the_venue_cap(
     assert (earned["kind"], earned["amount"], earned["tab_uuid"]) == ("earn", 224, tab_uuid)
 
 
-def test_after_happy_hour_the_ales_are_full_price_again(venue: Venue) -> None:
+def test_the_ales_keep_happy_hour_after_it_ends_and_a_later_round_does_not_get_it(
+    venue: Venue,
+) -> None:
     venue, tab_uuid = _birthday_evening(venue)
     venue.clock.now = datetime(2026, 7, 10, 18, 5, tzinfo=UTC)  # 19:05 in London
-    tab = venue.tabs.view(WAITER, tab_uuid)
-    # Ales: VIP 2.00, leaves 18.00; birthday 15 % = 2.70; 4.70 off, under the cap. Net 15.30.
-    assert [ln.discount_minor for ln in tab.lines] == [470, 353, 0]
-    assert tab.total_minor == 6000 - 470 - 353
+    tab = venue.tabs.add_item(WAITER, tab_uuid, venue.beer, 4)
+    # The first ales (17:30) are priced as in happy hour, 7.00 off (see above). The new
+    # round, 19:05: VIP 2.00, leaves 18.00; no happy hour; birthday 15 % = 2.70; 4.70
+    # off, under the cap (7.00). Net 15.30.
+    assert [ln.discount_minor for ln in tab.lines] == [700, 353, 0, 470]
+    assert tab.total_minor == 8000 - 700 - 353 - 470
 
 
 def test_an_organisations_tab_limit_is_reached_mid_order(venue: Venue) -> None:
