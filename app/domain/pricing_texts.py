@@ -22,22 +22,28 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def points(count: int | Decimal, kind: str = "") -> str:
+    """``1 point``, ``2 points``, ``0.5 points``, ``1 bonus point``."""
+    number = f"{count.normalize():f}" if isinstance(count, Decimal) else str(count)
+    return f"{number} {kind}{'point' if count == 1 else 'points'}"
+
+
 def rule_texts(rule: SalesRule, currency: Currency, visit_number: int) -> tuple[str, str]:
-    """The parts of a rule's explanation around the line's name."""
+    """The parts of a rule's explanation around the line's name (see ``discount_text``)."""
     kind = rule.kind
     if kind is FIXED:
-        return f"{rule.name}: ", f" at {format_money(rule.fixed_price_minor or 0, currency)} each"
+        return f"{rule.name}: ", f" at {format_money(rule.fixed_price_minor or 0, currency)}"
     if kind is FREE:
         return f"{rule.name}: ", f" free (every {ordinal(rule.every_n or 0)})"
     if kind is RuleKind.POINTS_ACCRUAL:
         unit = format_money(currency.minor_per_major, currency)
-        rate = f"{(rule.points_per_unit or Decimal(0)).normalize():f}"
-        return f"{rule.name}: {rate} points per {unit} on ", ""
+        rate = rule.points_per_unit or Decimal(0)
+        return f"{rule.name}: {points(rate)} per {unit} on ", ""
     occasion = {
-        RuleKind.BIRTHDAY_REWARD: "birthday ",
-        RuleKind.NTH_VISIT_BONUS: f"{ordinal(visit_number)} visit ",
+        RuleKind.BIRTHDAY_REWARD: " for the birthday",
+        RuleKind.NTH_VISIT_BONUS: f" for the {ordinal(visit_number)} visit",
     }.get(kind, "")
-    return f"{rule.name}: {occasion}−{percent_text(rule.percent or Decimal(0))} on ", ""
+    return f"{rule.name}: −{percent_text(rule.percent or Decimal(0))} on ", occasion
 
 
 def discount_text(
@@ -50,33 +56,45 @@ def discount_text(
     on_rest: bool,
     note: str,
 ) -> str:
-    """One discount on a line: ``texts`` are the rule's words around the line's name; then
-    in brackets the category, whether it worked on what earlier discounts left, and
-    ``note``, why it was cut."""
-    what = line_name
+    """One discount on a line: the rule's words around the line's name (``texts``), then
+    in brackets the category, whether it worked on what earlier discounts left, and why
+    it was cut (``note``)::
+
+        Happy hour: −20 % on Mojito (Happy hour)
+        Birthday: −15 % on Mojito for the birthday (Birthday club, on what was left)
+        Pint deal: Pale ale at 3.50 EUR each (Deal)
+        Tenth coffee: 1 of 2 × Espresso free (every 10th) (Coffee card)
+    """
+    what, tail = line_name, texts[1]
     if kind is FREE:
-        what = f"{free_units} of {quantity} × {line_name}"
+        if free_units != quantity:
+            what = f"{free_units} of {quantity} × {line_name}"
+        elif quantity > 1:
+            what = f"{quantity} × {line_name}"
+    elif kind is FIXED and quantity > 1:
+        tail += " each"
     notes = category_name
     if on_rest:
         notes += ", " + ON_WHAT_WAS_LEFT
     if note:
         notes += ", " + note
-    return f"{texts[0]}{what}{texts[1]} ({notes})"
+    return f"{texts[0]}{what}{tail} ({notes})"
 
 
-def points_text(head: str, line_name: str, points: int, category_name: str) -> str:
-    """Points accrued on a line."""
-    return f"{head}{line_name} = {points} points ({category_name})"
+def points_text(head: str, line_name: str, earned: int, category_name: str) -> str:
+    """Points accrued on a line: ``VIP points: 2 points per 1.00 EUR on Mojito = 19 points
+    (VIP card)``; ``head`` is the rule's words up to the line's name."""
+    return f"{head}{line_name} = {points(earned)} ({category_name})"
 
 
-def bonus_text(rule: SalesRule, points: int, visit_number: int, category_name: str) -> str:
+def bonus_text(rule: SalesRule, bonus: int, visit_number: int, category_name: str) -> str:
     """Bonus points on the tab, for the birthday or the visit."""
     occasion = (
         "the birthday"
         if rule.kind is RuleKind.BIRTHDAY_REWARD
         else f"the {ordinal(visit_number)} visit"
     )
-    return f"{rule.name}: {points} bonus points for {occasion} ({category_name})"
+    return f"{rule.name}: {points(bonus, 'bonus ')} for {occasion} ({category_name})"
 
 
 def category_cap_note(max_percent: Decimal) -> str:

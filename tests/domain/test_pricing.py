@@ -317,7 +317,7 @@ class TestRuleKinds:
         tab = price_tab([line(price=1000)], regulars, context(visit_number=20))
         assert (tab.discount_minor, tab.bonus_points) == (500, 200)
         assert tab.lines[0].adjustments[0].explanation == (
-            "Tenth visit: 20th visit −50 % on Pale ale (Regulars)"
+            "Tenth visit: −50 % on Pale ale for the 20th visit (Regulars)"
         )
         assert tab.adjustments[0].explanation == (
             "Tenth visit: 200 bonus points for the 20th visit (Regulars)"

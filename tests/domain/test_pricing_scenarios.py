@@ -160,7 +160,7 @@ def test_the_why_this_price_trace_of_the_sequential_evening() -> None:
     assert [a.explanation for a in tab.lines[0].adjustments] == [
         "Happy hour: −20 % on Mojito (Happy hour)",
         "VIP: −10 % on Mojito (VIP card, on what was left)",
-        "Birthday: birthday −15 % on Mojito (Birthday club, on what was left)",
+        "Birthday: −15 % on Mojito for the birthday (Birthday club, on what was left)",
         "VIP points: 2 points per 1.00 EUR on Mojito = 19 points (VIP card)",
     ]
     assert [(a.category_name, a.level) for a in tab.lines[0].adjustments[:3]] == [
@@ -222,7 +222,7 @@ def test_the_venue_cap_on_the_summed_evening() -> None:
     assert figures(tab)["discounts"] == [[320, 160, 160], [150, 225]]
     assert tab.total_minor == 960 + 1125
     assert tab.lines[0].adjustments[2].explanation == (
-        "Birthday: birthday −15 % on Mojito (Birthday club, capped at 40 % by the venue)"
+        "Birthday: −15 % on Mojito for the birthday (Birthday club, capped at 40 % by the venue)"
     )
 
 

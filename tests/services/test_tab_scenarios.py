@@ -98,9 +98,9 @@ def test_happy_hour_a_vip_and_a_birthday_stack_in_sequence_under_the_venue_cap(
     assert tab.lines[0].why == (
         "VIP 10 %: −10 % on Pale ale (VIP)",
         "Happy hour drinks: −20 % on Pale ale (Happy hour, on what was left)",
-        "Birthday treat: birthday −15 % on Pale ale "
+        "Birthday treat: −15 % on Pale ale for the birthday "
         "(Members, on what was left, capped at 35 % by the venue)",
-        "VIP points: 1 points per 1.00 GBP on Pale ale = 13 points (VIP)",
+        "VIP points: 1 point per 1.00 GBP on Pale ale = 13 points (VIP)",
     )
     assert tab.bonus_why == ("Birthday treat: 200 bonus points for the birthday (Members)",)
 
