@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import IntegrityError
 
 from app.demo import complete_demo_store, seed_demo_store, upgrade_demo_store
 from app.demo.catalogue import FIRST_MENU, ensure_divisions, ensure_staff
@@ -149,16 +148,13 @@ def test_an_upgraded_first_demo_store_is_a_fresh_one(fresh: Engine, tmp_path: Pa
     upgraded.dispose()
 
 
-@pytest.mark.xfail(
-    raises=IntegrityError,
-    strict=True,
-    reason="migration 0004 rebuilds divisions with foreign keys on, so a store with tables "
-    "cannot be upgraded (DROP TABLE divisions fails); reported to the store's owner",
-)
 def test_a_first_demo_store_upgrades_with_the_apps_own_upgrade(tmp_path: Path) -> None:
     engine = first_demo_store(tmp_path / "first.db")
     try:
         assert upgrade_demo_store(engine, SEED, anchor=ANCHOR)
         assert current_revision(engine) == head_revision()
+        with engine.connect() as connection:  # foreign keys are enforced again afterwards
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     finally:
         engine.dispose()

@@ -12,7 +12,15 @@ from app.store.migrate import current_revision, head_revision, upgrade_store
 from app.store.search import SqlDirectoryQueries
 
 NOW = "2026-11-20T18:30:00.000000Z"
-TABLES = ("customers", "customer_phones", "customer_emails", "identifiers", "visits")
+TABLES = (
+    "customers",
+    "customer_phones",
+    "customer_emails",
+    "identifiers",
+    "visits",
+    "divisions",
+    "dining_tables",
+)
 
 FILL = [
     f"""INSERT INTO customers (id, uuid, kind, full_name, name_folded, first_name, last_name,
@@ -33,6 +41,9 @@ FILL = [
     f"""INSERT INTO identifiers (id, uuid, kind, value, customer_id, status, issued_at) VALUES
       (1, 'i-1', 'magnetic_card', '6391000012345678', 1, 'active', '{NOW}'),
       (2, 'i-2', 'smart_card', '04A22B1C', 2, 'lost', '{NOW}')""",
+    """INSERT INTO divisions (id, uuid, name, sort_order) VALUES (1, 'd-1', 'Terrace', 0)""",
+    """INSERT INTO dining_tables (id, uuid, division_id, number, seats)
+    VALUES (1, 't-1', 1, 'T1', 4), (2, 't-2', 1, 'T2', 2)""",
     f"""INSERT INTO visits (uuid, customer_id, visited_at, spent_minor, order_count, guests)
     VALUES ('v-1', 1, '{NOW}', 1200, 1, 2), ('v-2', 1, '{NOW}', 3000, 2, 4)""",
 ]
