@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from benchmarks.receipt_report import receipts_table, run_receipt_benchmark
 from benchmarks.stores import ensure_store
 from benchmarks.tab_report import run_tab_benchmarks, tabs_table
 
@@ -125,6 +126,7 @@ def main() -> int:
     parser.add_argument("--pcsc-samples", type=int, default=30)
     parser.add_argument("--no-devices", action="store_true", help="skip the device latencies")
     parser.add_argument("--no-tabs", action="store_true", help="skip pricing and closing tabs")
+    parser.add_argument("--no-receipts", action="store_true", help="skip receipt encoding")
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
@@ -144,6 +146,9 @@ def main() -> int:
     print(table(results))
     if tabs := tabs_table(results):
         print(f"\n{tabs}")
+    if not args.no_receipts:
+        print("receipts...", file=sys.stderr)
+        print(f"\n{receipts_table(run_receipt_benchmark())}")
     return 0
 
 
