@@ -284,6 +284,7 @@ def _close(engine: Any, rng: random.Random, samples: int, view_samples: int) -> 
     tabs, checkout = TabService(uow, settings, clock), CheckoutService(uow, settings, clock)
     closed: list[str] = []
     close_ms: list[float] = []
+    close_cpu_ms: list[float] = []  # this process's CPU time: what the code costs, unshared
     for n, customer in enumerate(customers[:-1]):
         tab = tabs.open(
             waiter,
@@ -299,17 +300,20 @@ def _close(engine: Any, rng: random.Random, samples: int, view_samples: int) -> 
                 break
         tab = tabs.send_order(waiter, tab.uuid)
         tab_uuid, tender = tab.uuid, [Tender.by_card(tab.due_minor)]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         checkout.pay_and_close(cashier, tab_uuid, tender)
         elapsed = (time.perf_counter() - started) * 1000
+        cpu = (time.process_time() - cpu_started) * 1000
         if n >= warm_up:
             close_ms.append(elapsed)
+            close_cpu_ms.append(cpu)
             closed.append(tab_uuid)
     view_ms = _view_of_a_full_tab(
         tabs, waiter, manager, customers[-1], ids, vip_table, staff_card, menu, rng, view_samples
     )
     return {
         "close": summary(close_ms),
+        "close_cpu": summary(close_cpu_ms),
         "view": summary(view_ms),
         "complete": _all_written(engine, closed),
     }

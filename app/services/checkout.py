@@ -10,16 +10,15 @@ and closing it again does the rest exactly once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import datetime
 
 from app.domain.audit import AuditAction
 from app.domain.history import Visit
 from app.domain.identifiers import PAN_HASH_PREFIX
-from app.domain.ledger import EntryKind, LedgerEntry, Origin, earn, redeem, reverse
+from app.domain.ledger import Balances, EntryKind, LedgerEntry, Origin, earn, redeem, reverse
 from app.domain.ledger import withdraw as withdraw_entry
 from app.domain.loyalty import add_visit, remove_visit
-from app.domain.payments import Payment, PaymentMethod, Tender
+from app.domain.payments import PaymentMethod, Tender
 from app.domain.receipts import mask_identifier
 from app.domain.staff import Actor, Permission
 from app.domain.tabs import GuestTab
@@ -28,7 +27,7 @@ from app.services.directory import Clock, utc_clock
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.tab_pricing import TabPricing, price
 from app.services.tab_settings import TabSettings
-from app.services.tab_views import TabView, tab_view
+from app.services.tab_views import TabView, tab_view, view_payload
 from app.services.tabs import load
 
 
@@ -90,8 +89,8 @@ class CheckoutService:
             now = self._clock()
             tab = load(uow, tab_uuid)
             pricing = price(uow, tab, self._settings, now)
-            self._take(uow, actor, tab, pricing, tenders, now, partial=False)
-            view = self._close(uow, actor, tab, pricing, now)
+            balances = self._take(uow, actor, tab, pricing, tenders, now, partial=False)
+            view = self._close(uow, actor, tab, pricing, now, balances)
             uow.commit()
             return view
 
@@ -151,7 +150,8 @@ class CheckoutService:
         now: datetime,
         *,
         partial: bool,
-    ) -> list[Payment]:
+    ) -> Balances | None:
+        """Take the tenders; the customer's balances after them (None without a customer)."""
         customer = pricing.customer
         balances = None if customer is None else uow.ledger.balances(customer.id)
         credit = 0 if customer is None else customer.credit_limit_minor or 0
@@ -168,7 +168,7 @@ class CheckoutService:
             exponent=self._settings.currency.exponent,
         )
         if customer is None or balances is None:
-            return payments
+            return None
         origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
         points, purse = balances.points, balances.purse_minor
         for payment in payments:
@@ -197,16 +197,26 @@ class CheckoutService:
                 uow.outbox.append(
                     "ledger.entry", entry.uuid, ledger_operation(entry, customer.uuid), now
                 )
-        return payments
+        return Balances(points=points, purse_minor=purse)
 
     def _close(
-        self, uow: UnitOfWork, actor: Actor, tab: GuestTab, pricing: TabPricing, now: datetime
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        tab: GuestTab,
+        pricing: TabPricing,
+        now: datetime,
+        balances: Balances | None = None,
     ) -> TabView:
+        """Close the tab; ``balances`` are the customer's as this transaction left them so
+        far (read here when not given), so the balances after need no second sum."""
         priced = pricing.priced
         tab.close(priced.total_minor, now, exponent=self._settings.currency.exponent)
         points = 0
         customer = pricing.customer
         if customer is not None:
+            if balances is None:
+                balances = uow.ledger.balances(customer.id)
             points = priced.total_points
             if points > 0:
                 origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
@@ -231,11 +241,14 @@ class CheckoutService:
         uow.tabs.save(tab)
         uow.tabs.record_totals(tab.uuid, priced.total_minor, priced.discount_minor, points)
         view = tab_view(tab, pricing, self._settings.currency.code)
-        snapshot = asdict(view)
+        snapshot = view_payload(view)
         snapshot.update(_receipt_people(uow, tab))
-        if customer is not None:
-            after = uow.ledger.balances(customer.id)
-            snapshot["balances_after"] = {"points": after.points, "purse_minor": after.purse_minor}
+        if customer is not None and balances is not None:
+            earned = points if points > 0 else 0
+            snapshot["balances_after"] = {
+                "points": balances.points + earned,
+                "purse_minor": balances.purse_minor,
+            }
             snapshot["customer_uuid"] = customer.uuid
         uow.outbox.append("tab.closed", tab.uuid, snapshot, now)
         if self._settings.receipt_on_close:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from app.domain.payments import PaymentMethod
@@ -145,3 +145,19 @@ def tab_view(tab: GuestTab, pricing: TabPricing, currency_code: str) -> TabView:
         limit_override_by=tab.limit_override_by,
         currency=currency_code,
     )
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(TabView))
+_LINE_FIELDS = tuple(f.name for f in fields(LineView))
+_PAYMENT_FIELDS = tuple(f.name for f in fields(PaymentView))
+_TAX_FIELDS = tuple(f.name for f in fields(TaxLine))
+
+
+def view_payload(view: TabView) -> dict[str, object]:
+    """The view as plain dicts and lists, as ``dataclasses.asdict`` gives it, for a JSON
+    payload (outbox, receipt). Field by field: asdict deep-copies every value."""
+    payload: dict[str, object] = {name: getattr(view, name) for name in _VIEW_FIELDS}
+    payload["lines"] = [{n: getattr(line, n) for n in _LINE_FIELDS} for line in view.lines]
+    payload["payments"] = [{n: getattr(p, n) for n in _PAYMENT_FIELDS} for p in view.payments]
+    payload["taxes"] = [{n: getattr(tax, n) for n in _TAX_FIELDS} for tax in view.taxes]
+    return payload

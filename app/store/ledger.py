@@ -8,9 +8,10 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from app.domain.ids import new_uuid7
 from app.domain.ledger import AccountKind, Balances, EntryKind, LedgerEntry
@@ -22,6 +23,42 @@ from app.store.tab_schema import customer_stats, ledger_entries, outbox, print_j
 
 _l = ledger_entries.c
 _ENTRY_FIELDS = tuple(c.name for c in ledger_entries.columns if c.name != "id")
+_s = customer_stats.c
+_customer: BindParameter[int] = bindparam("customer_key")
+
+# Built once: SQLAlchemy then reuses each statement's cache key and compiled form, where a
+# statement built per call costs more to construct and key than SQLite takes to run it.
+_INSERT_ENTRY = insert(ledger_entries)
+_BALANCES = (
+    select(_l.account, func.sum(_l.amount)).where(_l.customer_id == _customer).group_by(_l.account)
+)
+_LIFETIME_POINTS = select(func.sum(_l.amount)).where(
+    _l.customer_id == _customer,
+    _l.account == AccountKind.POINTS.value,
+    or_(
+        _l.kind == EntryKind.EARN.value,
+        and_(
+            _l.kind == EntryKind.REVERSE.value,
+            _l.reverses_uuid.in_(
+                select(_l.uuid).where(_l.customer_id == _customer, _l.kind == EntryKind.EARN.value)
+            ),
+        ),
+    ),
+)
+_FOR_TAB = select(ledger_entries).where(_l.tab_uuid == bindparam("tab_key")).order_by(_l.id)
+_REVERSED = select(_l.reverses_uuid).where(
+    _l.reverses_uuid.in_(bindparam("entry_uuids", expanding=True))
+)
+_STATS = select(customer_stats).where(_s.customer_id == _customer)
+_UPDATE_STATS = update(customer_stats).where(_s.customer_id == _customer)
+_INSERT_STATS = insert(customer_stats)
+_DIRECTORY_FIGURES = update(schema.customers).where(schema.customers.c.id == _customer)
+_INSERT_OPERATION = insert(outbox)
+_INSERT_PRINT_JOB = insert(print_jobs)
+
+
+def _json(payload: Mapping[str, object]) -> str:
+    return json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True)
 
 
 def _entry(row: Any) -> LedgerEntry:
@@ -38,15 +75,15 @@ class SqlLedger:
         self._session = session
 
     def add(self, entry: LedgerEntry) -> None:
-        statement = insert(ledger_entries).values({n: getattr(entry, n) for n in _ENTRY_FIELDS})
+        row = {n: getattr(entry, n) for n in _ENTRY_FIELDS}
         if entry.reverses_uuid is None:
-            self._session.execute(statement)
+            self._session.execute(_INSERT_ENTRY, row)
             return
         # Only a reversal can clash (unique reverses_uuid); a savepoint keeps the
         # transaction usable when another till reversed the entry first.
         try:
             with self._session.begin_nested():
-                self._session.execute(statement)
+                self._session.execute(_INSERT_ENTRY, row)
         except IntegrityError as clash:
             if self.get(entry.uuid) is None and self._reversal_of(entry.reverses_uuid):
                 raise AlreadyReversedError(entry.reverses_uuid) from clash
@@ -65,11 +102,7 @@ class SqlLedger:
     def balances(self, customer_id: int) -> Balances:
         sums: dict[str, int] = {
             str(account): int(total or 0)
-            for account, total in self._session.execute(
-                select(_l.account, func.sum(_l.amount))
-                .where(_l.customer_id == customer_id)
-                .group_by(_l.account)
-            )
+            for account, total in self._session.execute(_BALANCES, {"customer_key": customer_id})
         }
         return Balances(
             points=int(sums.get(AccountKind.POINTS, 0) or 0),
@@ -85,19 +118,7 @@ class SqlLedger:
         return int(total or 0)
 
     def lifetime_points(self, customer_id: int) -> int:
-        earned = select(_l.uuid).where(
-            _l.customer_id == customer_id, _l.kind == EntryKind.EARN.value
-        )
-        total = self._session.scalar(
-            select(func.sum(_l.amount)).where(
-                _l.customer_id == customer_id,
-                _l.account == AccountKind.POINTS.value,
-                or_(
-                    _l.kind == EntryKind.EARN.value,
-                    and_(_l.kind == EntryKind.REVERSE.value, _l.reverses_uuid.in_(earned)),
-                ),
-            )
-        )
+        total = self._session.scalar(_LIFETIME_POINTS, {"customer_key": customer_id})
         return int(total or 0)
 
     def entries(
@@ -115,17 +136,13 @@ class SqlLedger:
         return [_entry(row) for row in rows]
 
     def for_tab(self, tab_uuid: str) -> list[LedgerEntry]:
-        rows = self._session.execute(
-            select(ledger_entries).where(_l.tab_uuid == tab_uuid).order_by(_l.id)
-        )
+        rows = self._session.execute(_FOR_TAB, {"tab_key": tab_uuid})
         return [_entry(row) for row in rows]
 
     def reversed_uuids(self, entry_uuids: Collection[str]) -> frozenset[str]:
         if not entry_uuids:
             return frozenset()
-        found = self._session.scalars(
-            select(_l.reverses_uuid).where(_l.reverses_uuid.in_(list(entry_uuids)))
-        )
+        found = self._session.scalars(_REVERSED, {"entry_uuids": list(entry_uuids)})
         return frozenset(str(u) for u in found)
 
     def move(self, from_customer_id: int, to_customer_id: int) -> list[int]:
@@ -156,9 +173,7 @@ class SqlCustomerStats:
         return CustomerStats(customer_id=customer_id) if found is None else found
 
     def find(self, customer_id: int) -> CustomerStats | None:
-        row = self._session.execute(
-            select(customer_stats).where(customer_stats.c.customer_id == customer_id)
-        ).one_or_none()
+        row = self._session.execute(_STATS, {"customer_key": customer_id}).one_or_none()
         if row is None:
             return None
         counts = {int(k): int(v) for k, v in json.loads(row.item_counts).items()}
@@ -182,13 +197,13 @@ class SqlCustomerStats:
         self.put(stats)
         # The directory sorts and filters on these three columns of customers.
         self._session.execute(
-            update(schema.customers)
-            .where(schema.customers.c.id == stats.customer_id)
-            .values(
-                last_visit_at=stats.last_visit,
-                total_spent_minor=stats.total_spent_minor,
-                order_count=stats.visits,
-            )
+            _DIRECTORY_FIGURES,
+            {
+                "customer_key": stats.customer_id,
+                "last_visit_at": stats.last_visit,
+                "total_spent_minor": stats.total_spent_minor,
+                "order_count": stats.visits,
+            },
         )
 
     def put(self, stats: CustomerStats) -> None:
@@ -204,14 +219,10 @@ class SqlCustomerStats:
             "rule_units": json.dumps(dict(stats.rule_units)),
         }
         changed = self._session.execute(
-            update(customer_stats)
-            .where(customer_stats.c.customer_id == stats.customer_id)
-            .values(values)
+            _UPDATE_STATS, {"customer_key": stats.customer_id, **values}
         )
         if changed.rowcount == 0:  # type: ignore[attr-defined]
-            self._session.execute(
-                insert(customer_stats).values(customer_id=stats.customer_id, **values)
-            )
+            self._session.execute(_INSERT_STATS, {"customer_id": stats.customer_id, **values})
 
     def remove(self, customer_id: int) -> None:
         self._session.execute(
@@ -230,13 +241,14 @@ class SqlOutbox:
     ) -> str:
         operation_id = new_uuid7()
         self._session.execute(
-            insert(outbox).values(
-                uuid=operation_id,
-                kind=kind,
-                entity_uuid=entity_uuid,
-                payload=json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True),
-                created_at=at,
-            )
+            _INSERT_OPERATION,
+            {
+                "uuid": operation_id,
+                "kind": kind,
+                "entity_uuid": entity_uuid,
+                "payload": _json(payload),
+                "created_at": at,
+            },
         )
         return operation_id
 
@@ -257,13 +269,14 @@ class SqlPrintJobs:
     def add(self, kind: str, tab_uuid: str, payload: Mapping[str, object], at: datetime) -> str:
         job_uuid = new_uuid7()
         self._session.execute(
-            insert(print_jobs).values(
-                uuid=job_uuid,
-                kind=kind,
-                tab_uuid=tab_uuid,
-                payload=json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True),
-                created_at=at,
-            )
+            _INSERT_PRINT_JOB,
+            {
+                "uuid": job_uuid,
+                "kind": kind,
+                "tab_uuid": tab_uuid,
+                "payload": _json(payload),
+                "created_at": at,
+            },
         )
         return job_uuid
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from datetime import time
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.catalogue import MenuItem
@@ -25,6 +27,25 @@ from app.store.tab_schema import sales_rules
 
 _r = sales_rules.c
 _p = schema.promotion_categories.c
+_d = schema.divisions.c
+_tb = schema.dining_tables.c
+
+# Built once: SQLAlchemy then reuses each statement's cache key and compiled form, where a
+# statement built per call costs more to construct and key than SQLite takes to run it.
+_ACTIVE_RULES = (
+    select(sales_rules)
+    .where(_r.category_id.in_(bindparam("category_ids", expanding=True)), _r.active)
+    .order_by(_r.category_id, _r.position, _r.id)
+)
+_ACTIVE_CATEGORIES = select(
+    _p.id, _p.uuid, _p.name, _p.priority, _p.composition, _p.max_percent, _p.tab_limit_minor
+).where(_p.id.in_(bindparam("category_ids", expanding=True)), _p.active)
+_RULE_COLUMNS = tuple(c.name for c in sales_rules.columns)
+_CATEGORY_BY_UUID = select(_p.id).where(_p.uuid == bindparam("category_uuid"))
+_DIVISION = select(_d.name, _d.promotion_category_id).where(_d.id == bindparam("division_key"))
+_TABLE = select(_tb.number, _tb.promotion_category_id, _tb.division_id).where(
+    _tb.id == bindparam("table_key")
+)
 
 
 def _ids(text: str) -> frozenset[int]:
@@ -65,26 +86,56 @@ def rule_row(category_id: int, position: int, rule: SalesRule) -> dict[str, Any]
     }
 
 
-def _rule(row: Any) -> SalesRule:
+def _rule(row: Mapping[str, Any]) -> SalesRule:
     return SalesRule(
-        uuid=row.uuid,
-        name=row.name,
-        kind=RuleKind(row.kind),
-        scope=RuleScope(group_ids=_ids(row.group_ids), item_ids=_ids(row.item_ids)),
+        uuid=row["uuid"],
+        name=row["name"],
+        kind=RuleKind(row["kind"]),
+        scope=RuleScope(group_ids=_ids(row["group_ids"]), item_ids=_ids(row["item_ids"])),
         window=ValidityWindow(
-            weekdays=_ids(row.weekdays),
-            starts=_time(row.starts),
-            ends=_time(row.ends),
-            first_day=row.first_day,
-            last_day=row.last_day,
+            weekdays=_ids(row["weekdays"]),
+            starts=_time(row["starts"]),
+            ends=_time(row["ends"]),
+            first_day=row["first_day"],
+            last_day=row["last_day"],
         ),
-        percent=row.percent,
-        fixed_price_minor=row.fixed_price_minor,
-        points_per_unit=row.points_per_unit,
-        every_n=row.every_n,
-        bonus_points=row.bonus_points,
-        birthday_days=row.birthday_days,
-        repeats=bool(row.repeats),
+        percent=row["percent"],
+        fixed_price_minor=row["fixed_price_minor"],
+        points_per_unit=row["points_per_unit"],
+        every_n=row["every_n"],
+        bonus_points=row["bonus_points"],
+        birthday_days=row["birthday_days"],
+        repeats=bool(row["repeats"]),
+    )
+
+
+_Exact = tuple[tuple[Any, ...], tuple[str, ...]]
+
+
+def _exact(row: Iterable[Any]) -> _Exact:
+    """A row as a memo key: its values, and its decimals' text, since Decimal("10") equals
+    Decimal("10.0") but the two read differently in a price's explanation."""
+    values = tuple(row)
+    return values, tuple(str(v) for v in values if isinstance(v, Decimal))
+
+
+@lru_cache(maxsize=512)
+def _category_rules(category: _Exact, rules: tuple[_Exact, ...]) -> CategoryRules:
+    """A category built from its row and its active rules' rows, each exactly as stored.
+
+    Keyed by the rows' whole content, so an edit anywhere (this process, another unit of
+    work, another till's sync) is a new key: nothing to invalidate, nothing stale. What it
+    saves is building the rules again, and pricing gets the same objects tab after tab.
+    """
+    _id, uuid, name, priority, composition, max_percent, tab_limit_minor = category[0]
+    return CategoryRules(
+        uuid=uuid,
+        name=name,
+        priority=priority,
+        composition=Composition(composition),
+        max_percent=max_percent,
+        tab_limit_minor=tab_limit_minor,
+        rules=tuple(_rule(dict(zip(_RULE_COLUMNS, rule[0], strict=True))) for rule in rules),
     )
 
 
@@ -98,39 +149,17 @@ class SqlSalesRules:
         """The active categories among ``category_ids`` with their active rules, in order."""
         if not category_ids:
             return {}
-        ids = sorted(set(category_ids))
-        rules: dict[int, list[SalesRule]] = defaultdict(list)
-        for row in self._session.execute(
-            select(sales_rules)
-            .where(_r.category_id.in_(ids), _r.active)
-            .order_by(_r.category_id, _r.position, _r.id)
-        ):
-            rules[row.category_id].append(_rule(row))
-        found: dict[int, CategoryRules] = {}
-        for row in self._session.execute(
-            select(
-                _p.id,
-                _p.uuid,
-                _p.name,
-                _p.priority,
-                _p.composition,
-                _p.max_percent,
-                _p.tab_limit_minor,
-            ).where(_p.id.in_(ids), _p.active)
-        ):
-            found[row.id] = CategoryRules(
-                uuid=row.uuid,
-                name=row.name,
-                priority=row.priority,
-                composition=Composition(row.composition),
-                max_percent=row.max_percent,
-                tab_limit_minor=row.tab_limit_minor,
-                rules=tuple(rules[row.id]),
-            )
-        return found
+        ids = {"category_ids": sorted(set(category_ids))}
+        rules: dict[int, list[_Exact]] = defaultdict(list)
+        for row in self._session.execute(_ACTIVE_RULES, ids):
+            rules[row.category_id].append(_exact(row))
+        return {
+            row.id: _category_rules(_exact(row), tuple(rules[row.id]))
+            for row in self._session.execute(_ACTIVE_CATEGORIES, ids)
+        }
 
     def category_id(self, category_uuid: str) -> int | None:
-        return self._session.scalar(select(_p.id).where(_p.uuid == category_uuid))
+        return self._session.scalar(_CATEGORY_BY_UUID, {"category_uuid": category_uuid})
 
     def replace_rules(self, category_id: int, rules: Iterable[SalesRule]) -> None:
         """Make ``rules`` (in this order) the category's rules."""
@@ -145,21 +174,13 @@ class SqlSalesRules:
 
     def place(self, division_id: int | None, table_id: int | None) -> FloorPlace:
         """The division and table names and their promotion categories."""
-        d, t = schema.divisions.c, schema.dining_tables.c
+        execute = self._session.execute
         division = (
             None
             if division_id is None
-            else self._session.execute(
-                select(d.name, d.promotion_category_id).where(d.id == division_id)
-            ).one_or_none()
+            else execute(_DIVISION, {"division_key": division_id}).one_or_none()
         )
-        table = (
-            None
-            if table_id is None
-            else self._session.execute(
-                select(t.number, t.promotion_category_id, t.division_id).where(t.id == table_id)
-            ).one_or_none()
-        )
+        table = None if table_id is None else execute(_TABLE, {"table_key": table_id}).one_or_none()
         return FloorPlace(
             division_name=None if division is None else division.name,
             division_category_id=None if division is None else division.promotion_category_id,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.history import Visit
@@ -32,6 +32,50 @@ _TAB_FIELDS = _fields(guest_tabs, "total_minor", "discount_minor", "points_earne
 _LINE_FIELDS = _fields(tab_lines)
 _PAYMENT_FIELDS = _fields(tab_payments)
 _t = guest_tabs.c
+_v = schema.visits.c
+_c = schema.customers.c
+_VISIT_FIELDS = tuple(c.name for c in schema.visits.columns if c is not _v.id)
+
+# Built once: SQLAlchemy then reuses each statement's cache key and compiled form, where a
+# statement built per call costs more to construct and key than SQLite takes to run it.
+_TAB_BY_UUID = select(guest_tabs).where(_t.uuid == bindparam("tab_uuid"))
+_LINES_OF = (
+    select(tab_lines).where(tab_lines.c.tab_id == bindparam("tab_key")).order_by(tab_lines.c.id)
+)
+_PAYMENTS_OF = (
+    select(tab_payments)
+    .where(tab_payments.c.tab_id == bindparam("tab_key"))
+    .order_by(tab_payments.c.id)
+)
+_ATTACHMENTS_OF = (
+    select(tab_attachments)
+    .where(tab_attachments.c.tab_id == bindparam("tab_key"))
+    .order_by(tab_attachments.c.id)
+)
+_CUSTOMER = select(
+    _c.id,
+    _c.uuid,
+    _c.full_name,
+    _c.status,
+    _c.date_of_birth,
+    _c.promotion_category_id,
+    _c.credit_limit_minor,
+    _c.tab_limit_minor,
+).where(_c.id == bindparam("customer_id"))
+_CARD_CATEGORY = select(schema.identifiers.c.promotion_category_id).where(
+    schema.identifiers.c.id == bindparam("identifier_id")
+)
+_INSERT_VISIT = insert(schema.visits)
+_INSERT_LINES = insert(tab_lines)
+_INSERT_PAYMENTS = insert(tab_payments)
+_INSERT_ATTACHMENTS = insert(tab_attachments)
+# SET takes the columns named in the parameters; the key is bound under its own name.
+_UPDATE_TAB = update(guest_tabs).where(_t.id == bindparam("tab_key"))
+_UPDATE_LINE = update(tab_lines).where(tab_lines.c.uuid == bindparam("line_uuid"))
+_RECORD_TOTALS = update(guest_tabs).where(_t.uuid == bindparam("tab_uuid"))
+_LINE_KEYS = select(tab_lines.c.uuid, tab_lines.c.id).where(
+    tab_lines.c.uuid.in_(bindparam("line_uuids", expanding=True))
+)
 
 
 def _row(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
@@ -58,15 +102,15 @@ class SqlGuestTabs:
     # Reading -----------------------------------------------------------------------
 
     def get(self, tab_uuid: str) -> GuestTab | None:
-        row = self._session.execute(select(guest_tabs).where(_t.uuid == tab_uuid)).one_or_none()
+        execute = self._session.execute
+        row = execute(_TAB_BY_UUID, {"tab_uuid": tab_uuid}).one_or_none()
         if row is None:
             return None
         tab_id = row.id
+        key = {"tab_key": tab_id}
         lines = [
             OrderLine(id=r.id, **{n: getattr(r, n) for n in _LINE_FIELDS})
-            for r in self._session.execute(
-                select(tab_lines).where(tab_lines.c.tab_id == tab_id).order_by(tab_lines.c.id)
-            )
+            for r in execute(_LINES_OF, key)
         ]
         payments = [
             Payment(
@@ -74,21 +118,13 @@ class SqlGuestTabs:
                 **{n: getattr(r, n) for n in _PAYMENT_FIELDS if n != "method"},
                 method=PaymentMethod(r.method),
             )
-            for r in self._session.execute(
-                select(tab_payments)
-                .where(tab_payments.c.tab_id == tab_id)
-                .order_by(tab_payments.c.id)
-            )
+            for r in execute(_PAYMENTS_OF, key)
         ]
         attachments = [
             TabAttachment(
                 id=r.id, level=AttachLevel(r.level), category_id=r.category_id, target=r.target
             )
-            for r in self._session.execute(
-                select(tab_attachments)
-                .where(tab_attachments.c.tab_id == tab_id)
-                .order_by(tab_attachments.c.id)
-            )
+            for r in execute(_ATTACHMENTS_OF, key)
         ]
         values = {n: getattr(row, n) for n in _TAB_FIELDS}
         values["identified_by"] = IdentifiedBy(values["identified_by"])
@@ -122,34 +158,16 @@ class SqlGuestTabs:
         return [OpenTabRow(*row) for row in self._session.execute(query)]
 
     def customer(self, customer_id: int) -> TabCustomer | None:
-        c = schema.customers.c
-        row = self._session.execute(
-            select(
-                c.id,
-                c.uuid,
-                c.full_name,
-                c.status,
-                c.date_of_birth,
-                c.promotion_category_id,
-                c.credit_limit_minor,
-                c.tab_limit_minor,
-            ).where(c.id == customer_id)
-        ).one_or_none()
+        row = self._session.execute(_CUSTOMER, {"customer_id": customer_id}).one_or_none()
         return None if row is None else TabCustomer(*row)
 
     def card_category(self, identifier_id: int) -> int | None:
-        i = schema.identifiers.c
-        return self._session.scalar(select(i.promotion_category_id).where(i.id == identifier_id))
+        return self._session.scalar(_CARD_CATEGORY, {"identifier_id": identifier_id})
 
     # Writing -----------------------------------------------------------------------
 
     def record_visit(self, visit: Visit) -> None:
-        v = schema.visits.c
-        self._session.execute(
-            insert(schema.visits).values(
-                {c.name: getattr(visit, c.name) for c in schema.visits.columns if c is not v.id}
-            )
-        )
+        self._session.execute(_INSERT_VISIT, {n: getattr(visit, n) for n in _VISIT_FIELDS})
 
     def remove_visit(self, tab_uuid: str) -> bool:
         result = self._session.execute(
@@ -170,7 +188,8 @@ class SqlGuestTabs:
         seen = self._seen[tab.uuid]
         tab_row = _row(tab, _TAB_FIELDS)
         if tab_row != seen.tab:
-            self._session.execute(update(guest_tabs).where(_t.id == tab.id).values(tab_row))
+            changed = {n: v for n, v in tab_row.items() if seen.tab.get(n) != v}
+            self._session.execute(_UPDATE_TAB, {"tab_key": tab.id, **changed})
         self._save_lines(tab.id, tab.lines)
         # Lines read back in the order they were entered (their keys); a merge or a split
         # leaves them in another order in memory, so follow the store's here too.
@@ -178,7 +197,7 @@ class SqlGuestTabs:
         new_payments = [p for p in tab.payments if p.uuid not in seen.payments]
         if new_payments:
             self._session.execute(
-                insert(tab_payments),
+                _INSERT_PAYMENTS,
                 [{"tab_id": tab.id, **_row(p, _PAYMENT_FIELDS)} for p in new_payments],
             )
         attachments = [(a.level.value, a.category_id, a.target) for a in tab.attachments]
@@ -186,7 +205,7 @@ class SqlGuestTabs:
             self._session.execute(delete(tab_attachments).where(tab_attachments.c.tab_id == tab.id))
             if attachments:
                 self._session.execute(
-                    insert(tab_attachments),
+                    _INSERT_ATTACHMENTS,
                     [
                         {"tab_id": tab.id, "level": lv, "category_id": cat, "target": target}
                         for lv, cat, target in attachments
@@ -198,33 +217,34 @@ class SqlGuestTabs:
         self, tab_uuid: str, total_minor: int, discount_minor: int, points: int
     ) -> None:
         self._session.execute(
-            update(guest_tabs)
-            .where(_t.uuid == tab_uuid)
-            .values(total_minor=total_minor, discount_minor=discount_minor, points_earned=points)
+            _RECORD_TOTALS,
+            {
+                "tab_uuid": tab_uuid,
+                "total_minor": total_minor,
+                "discount_minor": discount_minor,
+                "points_earned": points,
+            },
         )
 
     def _save_lines(self, tab_id: int, lines: list[OrderLine]) -> None:
         fresh: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for line in lines:
             row = _row(line, _LINE_FIELDS)
             known = self._lines.get(line.uuid)
             if known is None:
                 fresh.append({"tab_id": tab_id, **row})
             elif known != (tab_id, row):
-                self._session.execute(
-                    update(tab_lines)
-                    .where(tab_lines.c.uuid == line.uuid)
-                    .values(tab_id=tab_id, **row)
-                )
+                changed.append({"line_uuid": line.uuid, "tab_id": tab_id, **row})
+        if changed:
+            self._session.execute(_UPDATE_LINE, changed)
         if fresh:
-            self._session.execute(insert(tab_lines), fresh)
+            self._session.execute(_INSERT_LINES, fresh)
             # the store's keys, for anyone who reads them later
             ids: dict[str, int] = {
                 uuid: line_id
                 for uuid, line_id in self._session.execute(
-                    select(tab_lines.c.uuid, tab_lines.c.id).where(
-                        tab_lines.c.uuid.in_([r["uuid"] for r in fresh])
-                    )
+                    _LINE_KEYS, {"line_uuids": [r["uuid"] for r in fresh]}
                 )
             }
             for line in lines:
