@@ -126,7 +126,26 @@ class _Reach:
         return found
 
 
-_PlanKey = tuple[int, int | None, str | None, int | None, int | None]
+_PlanKey = tuple[int, int | None, str | None, int, int]
+
+
+class ScopeClasses:
+    """Items (or menu groups) that every rule of the tab names alike, told apart by a small
+    number: lines of the same class are covered by the same rules, so they share a plan.
+    Class 0 is named by no rule."""
+
+    __slots__ = ("_classes", "_scopes", "known")
+
+    def __init__(self, scopes: Iterable[frozenset[int]]) -> None:
+        self._scopes = tuple(scopes)  # the distinct sets the rules name
+        self._classes: dict[tuple[bool, ...], int] = {(False,) * len(self._scopes): 0}
+        self.known: dict[int, int] = {}  # item or group id -> its class
+
+    def add(self, member: int) -> int:
+        """The class of an item or group not seen yet."""
+        named = tuple([member in scope for scope in self._scopes])
+        found = self.known[member] = self._classes.setdefault(named, len(self._classes))
+        return found
 
 
 class Planner:
@@ -149,9 +168,9 @@ class Planner:
         attached: list[tuple[_Attached, AttachLevel, str]] = []
         by_uuid: dict[str, _Attached] = {}
         windows: dict[ValidityWindow, int] = {}  # timed window -> its bit
-        # Lines share a plan unless a rule names their item or group: the key drops the rest.
-        self._named_items: set[int] = set()
-        self._named_groups: set[int] = set()
+        # Lines share a plan unless rules tell their items or groups apart (ScopeClasses).
+        item_scopes: set[frozenset[int]] = set()
+        group_scopes: set[frozenset[int]] = set()
         self._orders: set[int] = set()  # order numbers with a category of their own
         self._lines: set[str] = set()  # line uuids with a category of their own
         eligible = _Eligibility(local_time.date(), birthday, visit_number)
@@ -167,8 +186,10 @@ class Planner:
                     if not window.always:
                         bit = windows.setdefault(window, 1 << len(windows))
                     rules.append((PreparedRule(rule, currency, visit_number), bit))
-                    self._named_items |= rule.scope.item_ids
-                    self._named_groups |= rule.scope.group_ids
+                    if rule.scope.item_ids:
+                        item_scopes.add(rule.scope.item_ids)
+                    if rule.scope.group_ids:
+                        group_scopes.add(rule.scope.group_ids)
                 found = by_uuid[category.uuid] = _Attached(category, rules)
             level, target = attachment.level, attachment.target or ""
             attached.append((found, level, target))
@@ -180,14 +201,17 @@ class Planner:
             if limit is not None and (self.tab_limit_minor is None or limit < self.tab_limit_minor):
                 self.tab_limit_minor = limit
         self._attached = attached
+        self._items, self._groups = ScopeClasses(item_scopes), ScopeClasses(group_scopes)
         self._clock = WindowClock(list(windows), local_time) if windows else None
         self._reaches: dict[int, _Reach] = {}
         self._plans: dict[_PlanKey, LinePlan] = {}
+        self._interned: dict[tuple[object, ...], LinePlan] = {}
 
     def plans(self, lines: Sequence[PricingLine]) -> list[LinePlan]:
         """The plan of every line, in order; lines alike in reach and scope share one."""
-        orders, lined, clock = self._orders, self._lines, self._clock
-        items, groups, known = self._named_items, self._named_groups, self._plans
+        orders, lined, clock, known = self._orders, self._lines, self._clock, self._plans
+        items, groups = self._items, self._groups
+        item_classes, group_classes = items.known, groups.known
         if clock is None:
             masks: Iterable[int] = repeat(0, len(lines))
         else:
@@ -196,12 +220,18 @@ class Planner:
         for line, mask in zip(lines, masks, strict=True):
             order_no = line.order_no
             item_id, group_id = line.item_id, line.group_id
+            item_class = item_classes.get(item_id)
+            if item_class is None:
+                item_class = items.add(item_id)
+            group_class = group_classes.get(group_id)
+            if group_class is None:
+                group_class = groups.add(group_id)
             key = (
                 mask,
                 order_no if order_no in orders else None,
                 line.uuid if lined and line.uuid in lined else None,
-                item_id if item_id in items else None,
-                group_id if group_id in groups else None,
+                item_class,
+                group_class,
             )
             plan = known.get(key)
             if plan is None:
@@ -214,7 +244,16 @@ class Planner:
         reach = self._reaches.get(mask)
         if reach is None:
             reach = self._reaches[mask] = _Reach(self._attached, mask)
-        return _build(reach.collect(order_no, line_key), item_id, group_id)
+        plan = _build(reach.collect(order_no, line_key), item_id, group_id)
+        # Plans alike in content are one plan, so their lines can price alike: an order's
+        # own category, say, changes nothing for the items it does not cover.
+        content = (
+            plan.discounts,
+            plan.accrual,
+            plan.bonuses,
+            tuple([rule.uuid for rule in plan.free_every_n]),
+        )
+        return self._interned.setdefault(content, plan)
 
 
 def _keep_most_specific(

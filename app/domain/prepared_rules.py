@@ -13,7 +13,7 @@ from app.domain.money import Currency
 from app.domain.pricing_texts import category_cap_note, rule_texts
 from app.domain.promotions import CategoryRules, RuleKind, SalesRule
 
-FIXED, FREE = RuleKind.FIXED_PRICE, RuleKind.FREE_EVERY_N
+FIXED, FREE, POINTS = RuleKind.FIXED_PRICE, RuleKind.FREE_EVERY_N, RuleKind.POINTS_ACCRUAL
 ZERO = Decimal(0)
 
 
@@ -25,6 +25,8 @@ class PreparedRule:
         "currency",
         "den",
         "den2",
+        "discounts",
+        "everything",
         "fixed",
         "group_ids",
         "item_ids",
@@ -44,6 +46,7 @@ class PreparedRule:
         self.kind = kind = rule.kind
         scope = rule.scope
         self.item_ids, self.group_ids = scope.item_ids, scope.group_ids
+        self.everything = not scope.item_ids and not scope.group_ids
         self.fixed = rule.fixed_price_minor or 0
         percent = rule.percent
         self.by_rate = percent is not None
@@ -61,6 +64,8 @@ class PreparedRule:
         # Half-up of base × num / den for base >= 0 is (2 × base × num + den) // (2 × den).
         self.num2, self.den2 = 2 * num, 2 * den
         self.currency, self.visit_number = currency, visit_number
+        # Whether it gives a discount: birthday and visit rewards only with a percentage.
+        self.discounts = kind is not POINTS and (self.by_rate or kind in _DISCOUNTS_ALWAYS)
         # The explanation's parts around the line's name, made when first needed: read
         # ``rule.texts or rule.words()``.
         self.texts: tuple[str, str] | None = None
@@ -94,41 +99,27 @@ class PreparedCategory:
     """An attached category with its rules valid now, split by what they give."""
 
     __slots__ = (
-        "accruals",
-        "bonuses",
         "cap",
         "category",
         "composition",
         "coverage",
-        "discounts",
         "name",
         "named_groups",
         "named_items",
+        "rules",
         "uuid",
     )
 
     def __init__(self, category: CategoryRules, rules: list[PreparedRule]) -> None:
         self.category, self.uuid, self.name = category, category.uuid, category.name
         self.composition = category.composition
-        discounts, accruals, bonuses = [], [], []
+        self.rules = rules  # in the category's order
         named_items: set[int] = set()
         named_groups: set[int] = set()
         for rule in rules:
             named_items.update(rule.item_ids)
             named_groups.update(rule.group_ids)
-            kind = rule.kind
-            if kind is RuleKind.POINTS_ACCRUAL:
-                accruals.append(rule)
-            elif rule.by_rate or kind in _DISCOUNTS_ALWAYS:
-                discounts.append(rule)
-            if rule.rule.bonus_points:
-                bonuses.append(rule)
         self.named_items, self.named_groups = named_items, named_groups
-        self.discounts, self.bonuses = tuple(discounts), tuple(bonuses)
-        if len(accruals) > 1:
-            # Highest rate first; the sort is stable: equal rates keep the category's order.
-            accruals.sort(key=lambda r: -r.rate)
-        self.accruals = tuple(accruals)
         cap = category.max_percent
         if cap is None:
             self.cap: tuple[int, int] | None = None
@@ -142,20 +133,35 @@ class PreparedCategory:
         return category_cap_note(self.category.max_percent or Decimal(0))
 
     def covering(self, item_id: int, group_id: int) -> Coverage:
-        """This category's rules that cover an item, worked out once per distinct scope."""
+        """This category's rules that cover an item, worked out once per distinct scope:
+        its discount rules in order, the best points rule (the highest rate, a tie to the
+        earlier), its bonus rules and its FREE_EVERY_N rules."""
         key = (
             item_id if item_id in self.named_items else None,
             group_id if group_id in self.named_groups else None,
         )
         found = self.coverage.get(key)
         if found is None:
-            discounts = tuple([r for r in self.discounts if r.covers(item_id, group_id)])
-            accruals = [r for r in self.accruals if r.covers(item_id, group_id)]
-            accrual = accruals[0] if accruals else None
-            bonuses = tuple([r for r in self.bonuses if r.covers(item_id, group_id)])
-            free = tuple([r for r in discounts if r.kind is FREE])
+            discounts: list[PreparedRule] = []
+            accrual: PreparedRule | None = None
+            bonuses: list[PreparedRule] = []
+            for r in self.rules:
+                if r.everything or item_id in r.item_ids or group_id in r.group_ids:
+                    if r.discounts:
+                        discounts.append(r)
+                    elif r.kind is POINTS and (accrual is None or r.rate > accrual.rate):
+                        accrual = r
+                    if r.rule.bonus_points:
+                        bonuses.append(r)
             single = discounts[0] if len(discounts) == 1 and discounts[0].by_rate else None
-            found = self.coverage[key] = (discounts, single, accrual, bonuses, free)
+            free = tuple([r for r in discounts if r.kind is FREE]) if discounts else ()
+            found = self.coverage[key] = (
+                tuple(discounts),
+                single,
+                accrual,
+                tuple(bonuses),
+                free,
+            )
         return found
 
 

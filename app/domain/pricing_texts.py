@@ -84,7 +84,7 @@ def discount_text(
 def points_text(head: str, line_name: str, earned: int, category_name: str) -> str:
     """Points accrued on a line: ``VIP points: 2 points per 1.00 EUR on Mojito = 19 points
     (VIP card)``; ``head`` is the rule's words up to the line's name."""
-    return f"{head}{line_name} = {points(earned)} ({category_name})"
+    return f"{head}{line_name} = {earned} {'point' if earned == 1 else 'points'} ({category_name})"
 
 
 def bonus_text(rule: SalesRule, bonus: int, visit_number: int, category_name: str) -> str:
