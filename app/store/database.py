@@ -17,6 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.store.mapping import map_domain
 
 BUSY_TIMEOUT_MS = 5_000
+# SQLite copies the WAL into the database (and syncs both) in the commit that takes the WAL
+# past this many pages, and that commit waits. At the default, 1000, it was ~15 ms on the
+# dev VM, one tab close in twenty; at 250 (~1 MB) it is ~7 ms, four times as often. The
+# pause a cashier can meet is halved; durability is unchanged (synchronous stays NORMAL).
+WAL_AUTOCHECKPOINT_PAGES = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +44,7 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no commit
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
         cursor.execute("PRAGMA mmap_size=268435456")

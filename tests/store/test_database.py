@@ -29,7 +29,25 @@ def test_every_connection_has_the_pragmas(tmp_store_path: Path) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL, never OFF
+        # small checkpoints: a commit that takes the WAL past this copies it back, and waits
+        assert connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == 250
     assert current_revision(engine) == head_revision()
+
+
+def test_the_wal_is_copied_back_in_small_steps(tmp_store_path: Path) -> None:
+    engine = _engine(tmp_store_path)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE scratch (b BLOB)"))
+    for _ in range(60):  # ~25 pages a commit, 1500 in all
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO scratch VALUES (randomblob(100000))"))
+    with engine.connect() as connection:
+        page = connection.execute(text("PRAGMA page_size")).scalar_one()
+    wal = tmp_store_path.with_name(tmp_store_path.name + "-wal")
+    # checkpointed every ~250 pages, so the log restarted rather than grew to 1500
+    assert wal.stat().st_size < 400 * (page + 24)
+    engine.dispose()
 
 
 def test_instants_are_stored_as_utc_and_naive_ones_refused(tmp_store_path: Path) -> None:
