@@ -15,7 +15,9 @@ entries, visit, statistics, outbox and receipt print job in one transaction. It 
 times ``TabService.view`` (read from the store and priced) of a 100-line tab like the
 one above.
 
-Each prints one JSON object: milliseconds, p50 / p99 / max.
+Each prints one JSON object: milliseconds, p50 / p99 / max (for closing, also the CPU
+time each close took in this process, so a close that waited, on a checkpoint or another
+process, shows as wall time above its CPU time).
 """
 
 from __future__ import annotations
