@@ -22,7 +22,13 @@ from app.domain.free_every_n import collecting, free_units, units
 from app.domain.line_plans import LinePlan, Planner
 from app.domain.money import Currency, TaxMode, ratio
 from app.domain.prepared_rules import PreparedCategory, PreparedRule
-from app.domain.pricing_texts import bonus_text, discount_text, points_text, venue_cap_note
+from app.domain.pricing_texts import (
+    WORDED_BY_UNITS,
+    bonus_text,
+    discount_text,
+    points_text,
+    venue_cap_note,
+)
 from app.domain.promotions import AttachLevel, Attachment, Composition, RuleKind
 from app.domain.stacking import line_discounts
 
@@ -333,7 +339,12 @@ def _price_line(
     venue_cap: tuple[int, int] | None,
     cap_note: str,
 ) -> tuple[int, int, tuple[Adjustment, ...]]:
-    """A line's discount, points and their adjustments."""
+    """A line's discount, points and their adjustments.
+
+    The hot path of pricing: the adjustments are filled in here as drafts (see
+    ``_new_adjustment``), and the plain discount sentence is ``discount_text``'s own
+    plain case, written out.
+    """
     quantity, name = line.quantity, line.name
     gross = quantity * line.unit_price_minor
     adjustments: list[Adjustment] = []
@@ -341,24 +352,33 @@ def _price_line(
     if line.discountable and plan.discounts:
         granted, discount = line_discounts(plan, gross, quantity, free, venue, venue_cap, cap_note)
         for rule, category, level, amount, on_rest, note in granted:
-            text = discount_text(
-                rule.texts or rule.words(),
-                rule.kind,
-                name,
-                quantity,
-                free.get(rule.uuid, 0) if free else 0,
-                category.name,
-                on_rest,
-                note,
-            )
-            adjustments.append(_new_adjustment(rule, category, level, amount, 0, text))
+            texts = rule.texts or rule.words()
+            kind = rule.kind
+            if on_rest or note or kind in WORDED_BY_UNITS:
+                units = free.get(rule.uuid, 0) if free else 0
+                text = discount_text(
+                    texts, kind, name, quantity, units, category.name, on_rest, note
+                )
+            else:
+                text = f"{texts[0]}{name}{texts[1]} ({category.name})"
+            made = _AdjustmentDraft()
+            made.rule_uuid, made.rule_name, made.kind = rule.uuid, rule.name, kind
+            made.category_uuid, made.category_name = category.uuid, category.name
+            made.level, made.amount_minor, made.points, made.explanation = level, amount, 0, text
+            made.__class__ = Adjustment  # type: ignore[assignment]
+            adjustments.append(made)  # type: ignore[arg-type]
     points = 0
     if line.earns_points and plan.accrual is not None:
         rule, category, level = plan.accrual
         points = (gross - discount) * rule.num // rule.den  # floored to whole points
         if points > 0:
             text = points_text((rule.texts or rule.words())[0], name, points, category.name)
-            adjustments.append(_new_adjustment(rule, category, level, 0, points, text))
+            made = _AdjustmentDraft()
+            made.rule_uuid, made.rule_name, made.kind = rule.uuid, rule.name, rule.kind
+            made.category_uuid, made.category_name = category.uuid, category.name
+            made.level, made.amount_minor, made.points, made.explanation = level, 0, points, text
+            made.__class__ = Adjustment  # type: ignore[assignment]
+            adjustments.append(made)  # type: ignore[arg-type]
     return discount, points, tuple(adjustments)
 
 

@@ -14,6 +14,9 @@ from app.domain.promotions import RuleKind, SalesRule
 
 FIXED, FREE = RuleKind.FIXED_PRICE, RuleKind.FREE_EVERY_N
 ON_WHAT_WAS_LEFT = "on what was left"
+# Kinds whose sentence depends on the line's units; the others read, when nothing was
+# left or cut: "{rule's head}{line name}{rule's tail} ({category})".
+WORDED_BY_UNITS = frozenset({FIXED, FREE})
 
 
 def ordinal(n: int) -> str:
