@@ -39,8 +39,10 @@ _VISIT_FIELDS = tuple(c.name for c in schema.visits.columns if c is not _v.id)
 # Built once: SQLAlchemy then reuses each statement's cache key and compiled form, where a
 # statement built per call costs more to construct and key than SQLite takes to run it.
 _TAB_BY_UUID = select(guest_tabs).where(_t.uuid == bindparam("tab_uuid"))
-_LINES_OF = (
-    select(tab_lines).where(tab_lines.c.tab_id == bindparam("tab_key")).order_by(tab_lines.c.id)
+_LINES_OF = (  # the key, then the fields in _LINE_FIELDS' order
+    select(tab_lines.c.id, *(tab_lines.c[n] for n in _LINE_FIELDS))
+    .where(tab_lines.c.tab_id == bindparam("tab_key"))
+    .order_by(tab_lines.c.id)
 )
 _PAYMENTS_OF = (
     select(tab_payments)
@@ -109,7 +111,7 @@ class SqlGuestTabs:
         tab_id = row.id
         key = {"tab_key": tab_id}
         lines = [
-            OrderLine(id=r.id, **{n: getattr(r, n) for n in _LINE_FIELDS})
+            OrderLine(id=r[0], **dict(zip(_LINE_FIELDS, r[1:], strict=True)))
             for r in execute(_LINES_OF, key)
         ]
         payments = [
