@@ -49,7 +49,7 @@ metadata = MetaData(
 )
 
 
-def _uuid() -> Column[str]:
+def uuid_column() -> Column[str]:
     return Column("uuid", String(36), nullable=False, unique=True)
 
 
@@ -75,7 +75,7 @@ promotion_categories = Table(
     "promotion_categories",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("name", String(80), nullable=False, unique=True),
     Column("priority", Integer, nullable=False, server_default="0"),
     Column("tab_limit_minor", Integer),
@@ -89,7 +89,7 @@ staff = Table(
     "staff",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("name", String(80), nullable=False),
     Column("role", enum_column(Role), nullable=False),
     Column("pin_hash", String(200), nullable=False, server_default=""),
@@ -100,7 +100,7 @@ customers = Table(
     "customers",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("kind", enum_column(CustomerKind), nullable=False),
     Column("full_name", String(200), nullable=False),
     # fold(full_name): accent-free lower case, for name-prefix search and sorting
@@ -239,7 +239,7 @@ identifiers = Table(
     "identifiers",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("kind", enum_column(IdentifierKind), nullable=False),
     Column("value", String(128), nullable=False),
     Column("customer_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True),
@@ -269,7 +269,7 @@ visits = Table(
     "visits",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     _customer_fk(),
     Column("visited_at", UTCDateTime, nullable=False),
     Column("spent_minor", Integer, nullable=False),
@@ -284,7 +284,7 @@ audit_log = Table(
     "audit_log",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("at", UTCDateTime, nullable=False, index=True),
     Column("action", enum_column(AuditAction, 40), nullable=False),
     Column("actor_uuid", String(36), nullable=False),
@@ -298,7 +298,7 @@ customer_merges = Table(
     "customer_merges",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("at", UTCDateTime, nullable=False),
     Column("actor_name", String(80), nullable=False),
     Column("survivor_id", Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False),
@@ -312,7 +312,7 @@ menu_groups = Table(
     "menu_groups",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("name", String(80), nullable=False),
     Column("sort_order", Integer, nullable=False, server_default="0"),
 )
@@ -321,7 +321,7 @@ menu_items = Table(
     "menu_items",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("name", String(120), nullable=False),
     Column("group_id", Integer, ForeignKey("menu_groups.id"), nullable=False, index=True),
     Column("price_minor", Integer, nullable=False),
@@ -335,7 +335,7 @@ divisions = Table(
     "divisions",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("name", String(80), nullable=False, unique=True),
     Column("sort_order", Integer, nullable=False, server_default="0"),
     _category_fk(),
@@ -345,7 +345,7 @@ dining_tables = Table(
     "dining_tables",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("division_id", Integer, ForeignKey("divisions.id"), nullable=False, index=True),
     Column("number", String(16), nullable=False),
     Column("seats", Integer, nullable=False, server_default="4"),
@@ -357,7 +357,7 @@ devices = Table(
     "devices",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("name", String(80), nullable=False, unique=True),
     Column("driver", String(40), nullable=False),
     Column("settings", Text, nullable=False),  # JSON object, checked by the driver

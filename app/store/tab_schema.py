@@ -22,12 +22,8 @@ from app.domain.ledger import AccountKind, EntryKind
 from app.domain.payments import PaymentMethod
 from app.domain.promotions import AttachLevel, RuleKind
 from app.domain.tab_parts import IdentifiedBy, TabStatus
-from app.store.schema import metadata
+from app.store.schema import metadata, uuid_column
 from app.store.types import DecimalText, UTCDateTime, enum_column
-
-
-def _uuid() -> Column[str]:
-    return Column("uuid", String(36), nullable=False, unique=True)
 
 
 def _tab_fk() -> Column[int]:
@@ -40,7 +36,7 @@ sales_rules = Table(
     "sales_rules",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column(
         "category_id",
         Integer,
@@ -73,7 +69,7 @@ guest_tabs = Table(
     "guest_tabs",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("number", Integer, nullable=False, index=True),
     Column("terminal", String(80), nullable=False),
     Column("waiter_uuid", String(36), nullable=False),
@@ -107,7 +103,7 @@ tab_lines = Table(
     "tab_lines",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     _tab_fk(),
     Column("item_id", Integer, ForeignKey("menu_items.id"), nullable=False),
     Column("group_id", Integer, nullable=False),
@@ -131,7 +127,7 @@ tab_payments = Table(
     "tab_payments",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     _tab_fk(),
     Column("method", enum_column(PaymentMethod), nullable=False),
     Column("amount_minor", Integer, nullable=False),
@@ -165,7 +161,7 @@ ledger_entries = Table(
     "ledger_entries",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column(
         "customer_id",
         Integer,
@@ -210,7 +206,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),  # the operation id head office deduplicates on
+    uuid_column(),  # the operation id head office deduplicates on
     Column("kind", String(40), nullable=False),
     Column("entity_uuid", String(36), nullable=False),
     Column("payload", Text, nullable=False),  # JSON
@@ -229,7 +225,7 @@ print_jobs = Table(
     "print_jobs",
     metadata,
     Column("id", Integer, primary_key=True),
-    _uuid(),
+    uuid_column(),
     Column("kind", String(24), nullable=False),  # guest_check | receipt
     Column("tab_uuid", String(36), nullable=False, index=True),
     Column("payload", Text, nullable=False),  # JSON: what the layout needs
