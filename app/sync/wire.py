@@ -39,7 +39,6 @@ ENTITY_KINDS = (  # in snapshot order: what a document refers to comes before it
     "menu_item",
     "division",
     "dining_table",
-    "tier_ladder",
     "customer",
     "identifier",
     "ledger_entry",
