@@ -1,0 +1,96 @@
+"""Head office on both of its databases: every test taking ``ho_engine`` runs twice.
+
+SQLite is a fresh file per test. PostgreSQL is the throwaway cluster `make test` starts
+(TABKEEPER_TEST_PG_URL); each test gets a schema of its own, dropped afterwards, so
+tests never see each other's rows. Without the cluster the PostgreSQL half skips and
+says why, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from app.domain.hlc import HEAD_OFFICE_NODE, HybridClock
+from headoffice.engine import open_engine
+from headoffice.schema import create_schema
+
+START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class ManualTime:
+    """Head office's wall clock, moved by hand."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def postgres_url() -> str:
+    """The throwaway cluster's URL for psycopg 3; skips (fails under CI) without it."""
+    url = os.environ.get("TABKEEPER_TEST_PG_URL", "")
+    if not url:
+        reason = (
+            "the throwaway PostgreSQL cluster is not available: TABKEEPER_TEST_PG_URL is not "
+            "set (`make test` starts it; `source var/test-services.env` when it runs)"
+        )
+        if _in_ci():
+            pytest.fail(f"{reason} (CI=true, so this is a failure rather than a skip)")
+        pytest.skip(reason)
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def postgres_schema_engine(schema: str) -> Engine:
+    """A head-office engine whose connections use ``schema`` only."""
+    return create_engine(
+        postgres_url(), pool_size=8, connect_args={"options": f"-csearch_path={schema}"}
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ho_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A head-office database with its schema created, on SQLite then on PostgreSQL."""
+    if request.param == "sqlite":
+        engine = open_engine(f"sqlite:///{tmp_path / 'headoffice.db'}")
+        create_schema(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    schema = f"t_{secrets.token_hex(6)}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = postgres_schema_engine(schema)
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def ho_time() -> ManualTime:
+    return ManualTime()
+
+
+@pytest.fixture
+def ho_clock(ho_time: ManualTime) -> HybridClock:
+    """Head office's hybrid clock, on the hand-moved wall clock."""
+    return HybridClock(HEAD_OFFICE_NODE, ho_time)
