@@ -126,6 +126,7 @@ class InternalNote:
     created_at: datetime = field(default_factory=utcnow)
     id: int | None = None
     customer_id: int | None = None
+    uuid: str = field(default_factory=new_uuid7)  # notes sync, merged as a union by uuid
 
 
 @dataclass(eq=False)

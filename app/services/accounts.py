@@ -12,6 +12,7 @@ from datetime import datetime
 
 from app.domain.audit import AuditAction
 from app.domain.errors import ConflictError, NotFoundError, ValidationError
+from app.domain.hlc import HybridClock
 from app.domain.ledger import (
     AccountKind,
     EntryKind,
@@ -40,6 +41,7 @@ from app.services.dto import (
     StatementLine,
 )
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
+from app.services.sync_docs import default_hlc
 from app.services.tab_ports import AlreadyReversedError
 from app.services.tab_settings import TabSettings
 
@@ -52,11 +54,16 @@ class AccountService:
     """Use cases of the points account and the purse. Each runs in one unit of work."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, settings: TabSettings, clock: Clock = utc_clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        settings: TabSettings,
+        clock: Clock = utc_clock,
+        hlc: HybridClock | None = None,
     ) -> None:
         self._uow = uow_factory
         self._settings = settings
         self._clock = clock
+        self._hlc = hlc or default_hlc(clock)
 
     # Reading ---------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from app.domain.audit import AuditAction
 from app.domain.customers import Customer, CustomerStatus, InternalNote, PhoneKind
 from app.domain.errors import ConflictError, NotFoundError, ValidationError
+from app.domain.hlc import HybridClock
 from app.domain.staff import Actor, Permission
 from app.domain.text import clean
 from app.services.audit import require, write_audit
@@ -18,6 +19,7 @@ from app.services.customer_form import CustomerForm, check_form
 from app.services.dto import Changes, DirectoryPage, DirectoryQuery
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.records import CustomerRecord, record_of
+from app.services.sync_docs import default_hlc
 
 Clock = Callable[[], datetime]
 
@@ -57,10 +59,12 @@ class DirectoryService:
         uow_factory: UnitOfWorkFactory,
         venue: VenueSettings,
         clock: Clock = utc_clock,
+        hlc: HybridClock | None = None,
     ) -> None:
         self._uow = uow_factory
         self._venue = venue
         self._clock = clock
+        self._hlc = hlc or default_hlc(clock)
 
     def search(self, actor: Actor, query: DirectoryQuery) -> DirectoryPage:
         """Search as you type. Summaries only, so not audited record by record."""

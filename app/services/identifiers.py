@@ -7,6 +7,7 @@ from datetime import datetime
 
 from app.domain.audit import AuditAction
 from app.domain.errors import ConflictError, NotFoundError, ValidationError
+from app.domain.hlc import HybridClock
 from app.domain.identifiers import Identifier, IdentifierKind, IdentifierStatus
 from app.domain.staff import Actor, Permission
 from app.domain.text import clean
@@ -22,6 +23,7 @@ from app.services.directory import Clock, VenueSettings, utc_clock
 from app.services.dto import Changes, IdentifierHit
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.records import IdentifierView
+from app.services.sync_docs import default_hlc
 
 _CHANGED = Changes(customers=True, identifiers=True, audit=True)
 
@@ -40,11 +42,16 @@ class CardRequest:
 
 class IdentifierService:
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, venue: VenueSettings, clock: Clock = utc_clock
+        self,
+        uow_factory: UnitOfWorkFactory,
+        venue: VenueSettings,
+        clock: Clock = utc_clock,
+        hlc: HybridClock | None = None,
     ) -> None:
         self._uow = uow_factory
         self._venue = venue
         self._clock = clock
+        self._hlc = hlc or default_hlc(clock)
 
     def normalise(self, kind: IdentifierKind, raw: str) -> str:
         """The stored form of a value as typed or read; phones become E.164."""

@@ -10,6 +10,7 @@ from typing import Any
 from app.domain.audit import AuditAction
 from app.domain.customers import Customer, CustomerStatus, Gender
 from app.domain.errors import ConflictError, NotFoundError, ValidationError
+from app.domain.hlc import HybridClock
 from app.domain.staff import Actor, Permission
 from app.services.audit import require, write_audit
 from app.services.directory import Clock, utc_clock
@@ -17,6 +18,7 @@ from app.services.dto import Changes
 from app.services.merge_accounts import move_accounts, move_accounts_back
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.records import CustomerRecord, record_of
+from app.services.sync_docs import default_hlc
 
 # Child collections that follow the survivor, keyed for the merge log.
 _COLLECTIONS = (
@@ -41,9 +43,15 @@ class MergeResult:
 
 
 class MergeService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utc_clock) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock = utc_clock,
+        hlc: HybridClock | None = None,
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
+        self._hlc = hlc or default_hlc(clock)
 
     def merge(self, actor: Actor, survivor_id: int, merged_id: int) -> MergeResult:
         """Move identifiers, contacts, notes, visits, guest tabs, ledger entries (so the

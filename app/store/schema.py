@@ -63,6 +63,16 @@ def _customer_fk(*, nullable: bool = False) -> Column[int]:
     )
 
 
+def sync_mark_column() -> Column[int]:
+    # The snapshot that last brought this row from head office; NULL: never came from it.
+    return Column("sync_mark", Integer)
+
+
+def clocks_column() -> Column[str]:
+    # JSON: each synced field's hybrid logical clock (docs/SYNC.md, "Merging directory edits").
+    return Column("clocks", Text, nullable=False, server_default="{}")
+
+
 def _category_fk() -> Column[int]:
     return Column(
         "promotion_category_id",
@@ -83,6 +93,7 @@ promotion_categories = Table(
     Column("active", Boolean, nullable=False, server_default=text("1")),
     Column("composition", enum_column(Composition), nullable=False, server_default="best_of"),
     Column("max_percent", DecimalText),
+    sync_mark_column(),
 )
 
 staff = Table(
@@ -134,6 +145,8 @@ customers = Table(
     Column("last_visit_at", UTCDateTime, index=True),
     Column("total_spent_minor", Integer, nullable=False, server_default="0", index=True),
     Column("order_count", Integer, nullable=False, server_default="0", index=True),
+    clocks_column(),
+    sync_mark_column(),
 )
 
 customer_photos = Table(
@@ -209,6 +222,7 @@ customer_notes = Table(
     "customer_notes",
     metadata,
     Column("id", Integer, primary_key=True),
+    uuid_column(),
     _customer_fk(),
     Column("text", Text, nullable=False),
     Column("author", String(80), nullable=False),
@@ -253,6 +267,8 @@ identifiers = Table(
     Column("issued_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),
     Column("replaces_id", Integer, ForeignKey("identifiers.id", ondelete="SET NULL")),
+    clocks_column(),
+    sync_mark_column(),
     Index("ix_identifiers_kind_value", "kind", "value"),
     # A value is unique per kind among cards still in use (active, lost or blocked).
     Index(
@@ -315,6 +331,7 @@ menu_groups = Table(
     uuid_column(),
     Column("name", String(80), nullable=False),
     Column("sort_order", Integer, nullable=False, server_default="0"),
+    sync_mark_column(),
 )
 
 menu_items = Table(
@@ -329,6 +346,7 @@ menu_items = Table(
     Column("discountable", Boolean, nullable=False, server_default=text("1")),
     Column("earns_points", Boolean, nullable=False, server_default=text("1")),
     Column("active", Boolean, nullable=False, server_default=text("1")),
+    sync_mark_column(),
 )
 
 divisions = Table(
@@ -339,6 +357,7 @@ divisions = Table(
     Column("name", String(80), nullable=False, unique=True),
     Column("sort_order", Integer, nullable=False, server_default="0"),
     _category_fk(),
+    sync_mark_column(),
 )
 
 dining_tables = Table(
@@ -350,6 +369,7 @@ dining_tables = Table(
     Column("number", String(16), nullable=False),
     Column("seats", Integer, nullable=False, server_default="4"),
     _category_fk(),
+    sync_mark_column(),
 )
 
 # Devices plugged into this terminal; the store is the terminal's own, so no terminal id.

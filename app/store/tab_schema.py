@@ -22,7 +22,7 @@ from app.domain.ledger import AccountKind, EntryKind
 from app.domain.payments import PaymentMethod
 from app.domain.promotions import AttachLevel, RuleKind
 from app.domain.tab_parts import IdentifiedBy, TabStatus
-from app.store.schema import metadata, uuid_column
+from app.store.schema import metadata, sync_mark_column, uuid_column
 from app.store.types import DecimalText, UTCDateTime, enum_column
 
 
@@ -63,6 +63,7 @@ sales_rules = Table(
     Column("birthday_days", Integer, nullable=False, server_default="0"),
     Column("repeats", Boolean, nullable=False, server_default=text("1")),
     Column("active", Boolean, nullable=False, server_default=text("1")),
+    sync_mark_column(),
 )
 
 guest_tabs = Table(
@@ -201,7 +202,9 @@ customer_stats = Table(
     Column("rule_units", Text, nullable=False, server_default="{}"),  # JSON rule uuid -> units
 )
 
-# Operations waiting to go to head office, in the order they happened (issue 6 sends them).
+# Operations for head office, in the order they happened (docs/SYNC.md, "Push"). An
+# operation stays "pending" until head office answers; then "done" (applied or a
+# duplicate) or "rejected", kept with the reason for a manager to see.
 outbox = Table(
     "outbox",
     metadata,
@@ -211,12 +214,17 @@ outbox = Table(
     Column("entity_uuid", String(36), nullable=False),
     Column("payload", Text, nullable=False),  # JSON
     Column("created_at", UTCDateTime, nullable=False),
-    Column("sent_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),  # first handed to the sync engine to push
+    Column("hlc", String(64), nullable=False, server_default=""),  # the operation's stamp
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("reason", Text, nullable=False, server_default=""),  # why head office rejected it
+    Column("acked_at", UTCDateTime),
+    Column("ho_txid", Integer),  # the head-office transaction that applied it
     Index(
         "ix_outbox_pending",
         "id",
-        sqlite_where=text("sent_at IS NULL"),
-        postgresql_where=text("sent_at IS NULL"),
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
     ),
 )
 
@@ -241,3 +249,7 @@ print_jobs = Table(
         postgresql_where=text("status IN ('pending', 'printing')"),
     ),
 )
+
+
+# The sync tables share the metadata too: whoever loads the tab tables sees the whole store.
+from app.store import sync_schema as _sync_schema  # noqa: E402, F401

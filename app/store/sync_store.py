@@ -1,0 +1,205 @@
+"""The terminal's side of sync in its store: implements app.services.sync_ports.SyncStore.
+
+Each method is one short transaction. The sync engine (app.sync) calls them from its
+worker thread; they never hold the store longer than one page of documents takes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.ids import new_uuid7
+from app.services.sync_ports import (
+    IncomingChange,
+    OpeningBalance,
+    OpOutcome,
+    OutgoingOp,
+    SyncCounts,
+    SyncState,
+)
+from app.store.sync_schema import sync_state
+from app.store.tab_schema import outbox
+
+_o = outbox.c
+_STATE_FIELDS = (
+    "node",
+    "server_url",
+    "terminal_uuid",
+    "terminal_name",
+    "cursor",
+    "snapshot_page",
+    "snapshot_cursor",
+    "last_sync_at",
+    "last_error",
+)
+_EXTRA = "extra"
+PENDING, DONE, REJECTED = "pending", "done", "rejected"
+_DONE_STATUSES = frozenset({"applied", "duplicate"})
+
+
+class SqlSyncStore:
+    """Implements :class:`app.services.sync_ports.SyncStore` on the terminal's store."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._session_factory = session_factory
+        self._clock = clock
+
+    # State -----------------------------------------------------------------------------
+
+    def state(self) -> SyncState:
+        """The sync bookkeeping; the node is made (a UUIDv7) and kept on first use."""
+        with self._session_factory() as session:
+            values = read_state(session.connection())
+            if not values.get("node"):
+                values["node"] = new_uuid7()
+                write_state(session.connection(), {"node": values["node"]})
+                session.commit()
+        return _state_of(values)
+
+    def save_state(self, state: SyncState) -> None:
+        values = {name: getattr(state, name) for name in _STATE_FIELDS}
+        values["last_sync_at"] = (
+            "" if state.last_sync_at is None else state.last_sync_at.isoformat()
+        )
+        values[_EXTRA] = json.dumps(dict(state.extra), sort_keys=True)
+        with self._session_factory() as session:
+            write_state(session.connection(), values)
+            session.commit()
+
+    # The outbox ------------------------------------------------------------------------
+
+    def pending(self, limit: int) -> Sequence[OutgoingOp]:
+        """Unacknowledged operations, oldest first. Handing them out marks them sent, so
+        a merge whose operations may have reached head office is no longer undone."""
+        with self._session_factory() as session:
+            rows = session.execute(
+                select(
+                    _o.id,
+                    _o.uuid,
+                    _o.kind,
+                    _o.entity_uuid,
+                    _o.created_at,
+                    _o.hlc,
+                    _o.payload,
+                    _o.sent_at,
+                )
+                .where(_o.status == PENDING)
+                .order_by(_o.id)
+                .limit(limit)
+            ).all()
+            fresh = [row.id for row in rows if row.sent_at is None]
+            if fresh:
+                session.execute(
+                    update(outbox).where(_o.id.in_(fresh)).values(sent_at=self._clock())
+                )
+                session.commit()
+            return [
+                OutgoingOp(
+                    id=row.uuid,
+                    kind=row.kind,
+                    entity_uuid=row.entity_uuid,
+                    created_at=row.created_at,
+                    hlc=row.hlc,
+                    payload=json.loads(row.payload),
+                )
+                for row in rows
+            ]
+
+    def acknowledge(self, outcomes: Sequence[OpOutcome], txid: int, at: datetime) -> None:
+        """Applied or duplicate: done. Rejected: kept, with head office's reason."""
+        done = [o.id for o in outcomes if o.status in _DONE_STATUSES]
+        rejected = [o for o in outcomes if o.status not in _DONE_STATUSES]
+        with self._session_factory() as session:
+            if done:
+                session.execute(
+                    update(outbox)
+                    .where(_o.uuid.in_(done))
+                    .values(status=DONE, acked_at=at, ho_txid=txid, reason="")
+                )
+            for outcome in rejected:
+                reason = outcome.reason or f"head office answered {outcome.status!r}"
+                session.execute(
+                    update(outbox)
+                    .where(_o.uuid == outcome.id)
+                    .values(status=REJECTED, acked_at=at, ho_txid=txid, reason=reason)
+                )
+            session.commit()
+
+    def counts(self) -> SyncCounts:
+        with self._session_factory() as session:
+            pending, oldest = session.execute(
+                select(func.count(), func.min(_o.created_at)).where(_o.status == PENDING)
+            ).one()
+            rejected = session.scalar(
+                select(func.count()).select_from(outbox).where(_o.status == REJECTED)
+            )
+        return SyncCounts(
+            pending=int(pending or 0),
+            rejected=int(rejected or 0),
+            oldest_pending_at=None if oldest is None else _instant(oldest),
+        )
+
+    # Pulled documents ------------------------------------------------------------------
+
+    def apply_changes(self, changes: Sequence[IncomingChange], cursor: str) -> None:
+        raise NotImplementedError
+
+    def begin_snapshot(self, cursor: str) -> None:
+        raise NotImplementedError
+
+    def apply_snapshot_page(
+        self,
+        changes: Sequence[IncomingChange],
+        openings: Sequence[OpeningBalance],
+        next_page: str,
+    ) -> None:
+        raise NotImplementedError
+
+    def finish_snapshot(self) -> None:
+        raise NotImplementedError
+
+
+def read_state(connection: Connection) -> dict[str, str]:
+    return {
+        str(k): str(v) for k, v in connection.execute(select(sync_state.c.key, sync_state.c.value))
+    }
+
+
+def write_state(connection: Connection, values: dict[str, str]) -> None:
+    if not values:
+        return
+    connection.execute(delete(sync_state).where(sync_state.c.key.in_(list(values))))
+    connection.execute(insert(sync_state), [{"key": k, "value": v} for k, v in values.items()])
+
+
+def _instant(value: object) -> datetime:
+    # func.min() over a UTC text column comes back as the stored text.
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value)).astimezone(UTC)
+
+
+def _state_of(values: dict[str, str]) -> SyncState:
+    last = values.get("last_sync_at", "")
+    return SyncState(
+        node=values["node"],
+        server_url=values.get("server_url", ""),
+        terminal_uuid=values.get("terminal_uuid", ""),
+        terminal_name=values.get("terminal_name", ""),
+        cursor=values.get("cursor", ""),
+        snapshot_page=values.get("snapshot_page", ""),
+        snapshot_cursor=values.get("snapshot_cursor", ""),
+        last_sync_at=datetime.fromisoformat(last) if last else None,
+        last_error=values.get("last_error", ""),
+        extra=json.loads(values.get(_EXTRA) or "{}"),
+    )
