@@ -1,0 +1,382 @@
+"""A TCP proxy between terminals and head office that injects faults per connection.
+
+It runs an asyncio loop on a thread of its own, so the harness drives it with plain
+calls: :meth:`FaultProxy.storm` turns faults on (each new connection draws a
+:class:`~tests.fault.plans.ConnectionPlan` from a seeded generator),
+:meth:`FaultProxy.calm` turns them off and resets every connection that still carries
+a fault, and :meth:`FaultProxy.counts` says how many of each fault were really
+injected (a cut planned for a request that never came is not counted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import socket
+import struct
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from types import TracebackType
+
+from tests.fault.http_frames import HttpMessage, NotHttpError, read_message
+from tests.fault.plans import (
+    DEFAULT_WEIGHTS,
+    PASS,
+    PROTECTED_PATHS,
+    ConnectionPlan,
+    FaultKind,
+    draw_plan,
+)
+
+_CHUNK = 65536
+_REPLAY_TIMEOUT_S = 30.0  # a replayed request whose answer never comes is abandoned
+_START_TIMEOUT_S = 10.0
+
+
+def _abort(writer: asyncio.StreamWriter) -> None:
+    """Close with a TCP reset rather than an orderly FIN."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+class _CutError(Exception):
+    """The plan's cut point was reached."""
+
+
+class _Link:
+    """One client connection and, once made, its upstream connection."""
+
+    def __init__(
+        self,
+        proxy: FaultProxy,
+        plan: ConnectionPlan,
+        client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    ) -> None:
+        self.proxy = proxy
+        self.plan = plan
+        self.client_reader, self.client_writer = client
+        self.upstream_writer: asyncio.StreamWriter | None = None
+        self.matched = 0  # requests so far that match the cut's path
+        self.target_in_flight = False  # the request to cut has gone; its response is next
+        self.response_bytes = 0
+        self.replays: set[asyncio.Task[None]] = set()
+
+    def abort(self) -> None:
+        _abort(self.client_writer)
+        if self.upstream_writer is not None:
+            _abort(self.upstream_writer)
+
+    async def run(self) -> None:
+        plan = self.plan
+        if plan.kind == "drop":
+            self.proxy.count("drop")
+            if plan.reset:
+                self.abort()
+                return
+            while await self.client_reader.read(_CHUNK):
+                pass  # black hole: nothing is ever forwarded or answered
+            return
+        host, port = self.proxy.upstream
+        try:
+            up_reader, self.upstream_writer = await asyncio.open_connection(host, port)
+        except OSError:
+            self.abort()  # head office is down: the terminal sees a refused link
+            return
+        if plan.kind == "delay":
+            self.proxy.count("delay")
+        pumps = {
+            asyncio.ensure_future(self._requests()),
+            asyncio.ensure_future(self._responses(up_reader)),
+        }
+        try:
+            done, pending = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if not task.cancelled() and isinstance(task.exception(), _CutError):
+                    self.proxy.count("cut")
+        finally:
+            for task in pumps:
+                task.cancel()
+            self.abort()
+            for replay in list(self.replays):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await replay
+
+    async def _delay(self) -> None:
+        if self.plan.kind == "delay":
+            await asyncio.sleep(self.plan.delay_s)  # the injected latency itself
+
+    async def _send_up(self, data: bytes) -> None:
+        assert self.upstream_writer is not None
+        await self._delay()
+        self.upstream_writer.write(data)
+        await self.upstream_writer.drain()
+
+    async def _requests(self) -> None:
+        while True:
+            try:
+                message = await read_message(self.client_reader)
+            except (asyncio.IncompleteReadError, NotHttpError, ConnectionError):
+                return
+            if message is None:
+                return
+            await self._forward_request(message)
+
+    async def _forward_request(self, message: HttpMessage) -> None:
+        plan = self.plan
+        protected = message.path.startswith(PROTECTED_PATHS)
+        if plan.kind == "cut" and not protected and message.path.startswith(plan.cut_path):
+            nth = self.matched
+            self.matched += 1
+            if nth == plan.cut_nth:
+                if plan.cut_in == "request":
+                    await self._send_up(message.raw[: min(plan.cut_after, len(message.raw) - 1)])
+                    raise _CutError
+                self.response_bytes = 0
+                self.target_in_flight = True
+        if plan.kind == "duplicate" and not protected:
+            replay = asyncio.ensure_future(self._replay(message.raw))
+            self.replays.add(replay)
+            replay.add_done_callback(self.replays.discard)
+            if not plan.concurrent:
+                await asyncio.wait({replay})
+        await self._send_up(message.raw)
+
+    async def _responses(self, up_reader: asyncio.StreamReader) -> None:
+        while True:
+            try:
+                data = await up_reader.read(_CHUNK)
+            except ConnectionError:
+                return
+            if not data:
+                return
+            if self.target_in_flight:
+                room = self.plan.cut_after - self.response_bytes
+                if room < len(data):
+                    if room > 0:
+                        self.client_writer.write(data[:room])
+                        await self.client_writer.drain()
+                    raise _CutError
+                self.response_bytes += len(data)
+            await self._delay()
+            self.client_writer.write(data)
+            await self.client_writer.drain()
+
+    async def _replay(self, raw: bytes) -> None:
+        host, port = self.proxy.upstream
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            return
+        try:
+            writer.write(raw)
+            await writer.drain()
+            self.proxy.count("duplicate")
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.IncompleteReadError):
+                await asyncio.wait_for(read_message(reader, response=True), _REPLAY_TIMEOUT_S)
+        except (ConnectionError, NotHttpError):
+            return
+        finally:
+            writer.close()
+
+
+class FaultProxy:
+    """Listens on loopback and forwards to ``upstream``; pass-through until :meth:`storm`."""
+
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        *,
+        seed: int,
+        weights: Mapping[FaultKind, float] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._upstream = upstream
+        self._rng = random.Random(seed)
+        self._weights: Mapping[FaultKind, float] = dict(weights or DEFAULT_WEIGHTS)
+        self._host = host
+        self._port = port
+        self._stormy = False
+        self._scripted: list[ConnectionPlan] = []
+        self._lock = threading.Lock()
+        self._accepted = threading.Condition(self._lock)
+        self._counts: Counter[str] = Counter()
+        self._connections = 0
+        self._links: set[_Link] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stopped: Future[None] = Future()
+
+    # --- control, from any thread -------------------------------------------------
+
+    def start(self) -> FaultProxy:
+        self._thread = threading.Thread(target=self._main, name="fault-proxy", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(_START_TIMEOUT_S):
+            raise RuntimeError(f"the fault proxy did not start within {_START_TIMEOUT_S} s")
+        if self._server is None:
+            raise RuntimeError(f"the fault proxy could not listen on {self._host}:{self._port}")
+        return self
+
+    def close(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if not self._stopped.done():
+            loop.call_soon_threadsafe(self._stopped.set_result, None)
+        thread.join(_START_TIMEOUT_S)
+        self._loop = None
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    @property
+    def upstream(self) -> tuple[str, int]:
+        return self._upstream
+
+    def retarget(self, upstream: tuple[str, int]) -> None:
+        """Forward new connections to ``upstream`` (head office restarted elsewhere)."""
+        self._upstream = upstream
+
+    def storm(self, weights: Mapping[FaultKind, float] | None = None) -> None:
+        """From now on each new connection gets a fault drawn from ``weights``."""
+        with self._lock:
+            if weights is not None:
+                self._weights = dict(weights)
+            self._stormy = True
+
+    def script(self, plans: Sequence[ConnectionPlan]) -> None:
+        """The next connections get these plans, in order, storm or not (for tests)."""
+        with self._lock:
+            self._scripted.extend(plans)
+
+    def calm(self) -> None:
+        """Pass-through from now on; connections carrying a fault are reset."""
+        with self._lock:
+            self._stormy = False
+        self._call(self._reset_faulty)
+
+    def reset_all(self) -> None:
+        """Reset every open connection (as a network outage would)."""
+        self._call(lambda: self._reset(lambda link: True))
+
+    def counts(self) -> dict[str, int]:
+        """Faults injected so far, by kind."""
+        with self._lock:
+            return dict(self._counts)
+
+    @property
+    def connections(self) -> int:
+        """Connections accepted so far."""
+        with self._lock:
+            return self._connections
+
+    def wait_for_connections(self, count: int, timeout_s: float = _START_TIMEOUT_S) -> None:
+        """Return once ``count`` connections have been accepted; AssertionError after
+        ``timeout_s``."""
+        with self._accepted:
+            if not self._accepted.wait_for(lambda: self._connections >= count, timeout_s):
+                raise AssertionError(
+                    f"the proxy accepted {self._connections} connections, not {count}, "
+                    f"within {timeout_s} s"
+                )
+
+    def count(self, kind: str) -> None:
+        with self._lock:
+            self._counts[kind] += 1
+
+    # --- the loop's side ------------------------------------------------------------
+
+    def _call(self, action: Callable[[], None]) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        done: Future[None] = Future()
+
+        def run() -> None:
+            try:
+                action()
+                done.set_result(None)
+            except Exception as exc:  # pragma: no cover - surfaced to the caller
+                done.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        done.result(_START_TIMEOUT_S)
+
+    def _reset_faulty(self) -> None:
+        self._reset(lambda link: link.plan.kind != "pass")
+
+    def _reset(self, which: Callable[[_Link], bool]) -> None:
+        for link in list(self._links):
+            if which(link):
+                link.abort()
+
+    def _next_plan(self) -> ConnectionPlan:
+        with self._lock:
+            self._connections += 1
+            self._accepted.notify_all()
+            if self._scripted:
+                return self._scripted.pop(0)
+            if not self._stormy:
+                return PASS
+            return draw_plan(self._rng, self._weights)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        link = _Link(self, self._next_plan(), (reader, writer))
+        self._links.add(link)
+        try:
+            await link.run()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._links.discard(link)
+            link.abort()
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._amain())
+        finally:
+            loop.close()
+
+    async def _amain(self) -> None:
+        stopped = asyncio.wrap_future(self._stopped)
+        try:
+            self._server = await asyncio.start_server(self._serve, self._host, self._port)
+        except OSError:
+            self._ready.set()
+            return
+        self._port = int(self._server.sockets[0].getsockname()[1])
+        self._ready.set()
+        async with self._server:
+            await stopped
+            self._server.close()
+            for link in list(self._links):
+                link.abort()
