@@ -1,0 +1,5 @@
+"""``python -m headoffice <command>``; see headoffice/cli.py."""
+
+from headoffice.cli import main
+
+raise SystemExit(main())
