@@ -35,6 +35,7 @@ from app.sync.wire import (
     PushRequest,
     PushResponse,
     SnapshotPage,
+    parse_cursor,
 )
 from headoffice import feed, terminals
 from headoffice.apply import RetryBatchError, apply_push
@@ -181,6 +182,9 @@ def _routes(app: FastAPI, runtime: HeadOfficeRuntime) -> None:
     ) -> Response:
         """Documents changed since `cursor`, in row-version order."""
         try:
+            if not cursor:
+                raise feed.SnapshotRequiredError
+            parse_cursor(cursor)
             with runtime.gate.read() as conn:
                 page = feed.pull(conn, cursor, limit)
         except feed.SnapshotRequiredError:

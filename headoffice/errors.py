@@ -94,9 +94,8 @@ def _one_problem(error: Mapping[str, Any]) -> str:
         return "it needs a JSON body"
     if where == "body" and not path and kind in {"model_attributes_type", "dict_type"}:
         return "the body must be a JSON object, sent with Content-Type: application/json"
-    if kind == "string_pattern_mismatch" and "[0-9a-f]{8}" in str(
-        (error.get("ctx") or {}).get("pattern", "")
-    ):
+    last = str(path[-1]) if path else ""
+    if kind.startswith("string_") and (last == "id" or last.endswith("uuid")):
         message = UUID_PATTERN_HINT
     elif kind == "missing":
         message = "is missing"
@@ -134,6 +133,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
+        if isinstance(exc.__cause__, ApiError):  # FastAPI wraps what reading the body raised
+            cause = exc.__cause__
+            return error_response(cause.status, cause.code, cause.message, cause.headers)
         if exc.status_code == 404:
             message = f"Head office has no {request.url.path}; the endpoints are under /v1."
         elif exc.status_code == 405:
