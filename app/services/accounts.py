@@ -30,7 +30,6 @@ from app.domain.payments import PaymentMethod
 from app.domain.staff import Actor, Permission
 from app.services.account_input import check_amount, checked_limit, required_reason, with_note
 from app.services.audit import require, write_audit
-from app.services.checkout import ledger_operation
 from app.services.directory import Clock, utc_clock
 from app.services.dto import (
     AccountChange,
@@ -41,7 +40,7 @@ from app.services.dto import (
     StatementLine,
 )
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
-from app.services.sync_docs import default_hlc
+from app.services.sync_docs import default_hlc, ledger_operation, record_customer_fields
 from app.services.tab_ports import AlreadyReversedError
 from app.services.tab_settings import TabSettings
 
@@ -242,6 +241,13 @@ class AccountService:
                 return AccountChange(None, self._summary(uow, holder), Changes())
             now = self._clock()
             uow.customers.set_limits(holder.id, credit, tab, now, actor.name)
+            limits = {"credit_limit_minor": credit, "tab_limit_minor": tab}
+            edited = {
+                name: value
+                for (name, value), old in zip(limits.items(), before, strict=True)
+                if value != old
+            }
+            record_customer_fields(uow, self._hlc, holder.id, holder.uuid, edited, now)
             changed = [
                 f"{what} {self._limit_text(old)} → {self._limit_text(new)}"
                 for what, old, new in (

@@ -13,6 +13,7 @@ from datetime import datetime
 from app.domain.audit import AuditAction
 from app.domain.customers import Customer
 from app.domain.errors import ValidationError
+from app.domain.hlc import HybridClock
 from app.domain.identifiers import Identifier, IdentifierKind, normalise_identifier_value
 from app.domain.staff import Actor
 from app.domain.text import clean
@@ -20,6 +21,7 @@ from app.services.audit import write_audit
 from app.services.contacts import normalise_phone
 from app.services.ports import UnitOfWork
 from app.services.records import IdentifierView
+from app.services.sync_docs import record_identifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,13 @@ def normalise_card(kind: IdentifierKind, raw: str, region: str) -> str:
 
 
 def attach_swiped_card(
-    uow: UnitOfWork, actor: Actor, customer: Customer, card: SwipedCard, value: str, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    customer: Customer,
+    card: SwipedCard,
+    value: str,
+    now: datetime,
+    hlc: HybridClock,
 ) -> None:
     """Give a customer being signed up the card just read, in the caller's unit of work.
 
@@ -55,6 +63,7 @@ def attach_swiped_card(
     )
     customer.identifiers.append(identifier)
     uow.flush()
+    record_identifier(uow, hlc, identifier, None, now)
     audit_issued(uow, actor, identifier, customer.uuid)
 
 

@@ -25,27 +25,11 @@ from app.domain.tabs import GuestTab
 from app.services.audit import require, write_audit
 from app.services.directory import Clock, utc_clock
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
+from app.services.sync_docs import ledger_operation
 from app.services.tab_pricing import TabPricing, price
 from app.services.tab_settings import TabSettings
 from app.services.tab_views import TabView, tab_view, view_payload
 from app.services.tabs import load
-
-
-def ledger_operation(entry: LedgerEntry, customer_uuid: str) -> dict[str, object]:
-    """A ledger entry as head office receives it (issue 6 defines the wire schema)."""
-    return {
-        "uuid": entry.uuid,
-        "customer_uuid": customer_uuid,
-        "account": entry.account.value,
-        "kind": entry.kind.value,
-        "amount": entry.amount,
-        "at": entry.at.isoformat(),
-        "tab_uuid": entry.tab_uuid,
-        "terminal": entry.terminal,
-        "staff_uuid": entry.staff_uuid,
-        "reason": entry.reason,
-        "reverses_uuid": entry.reverses_uuid,
-    }
 
 
 class CheckoutService:

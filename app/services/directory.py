@@ -19,7 +19,13 @@ from app.services.customer_form import CustomerForm, check_form
 from app.services.dto import Changes, DirectoryPage, DirectoryQuery
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.records import CustomerRecord, record_of
-from app.services.sync_docs import default_hlc
+from app.services.sync_docs import (
+    customer_fields,
+    default_hlc,
+    record_customer,
+    record_deleted,
+    record_note,
+)
 
 Clock = Callable[[], datetime]
 
@@ -125,6 +131,7 @@ class DirectoryService:
             changed = apply_form(customer, checked, now)
             uow.customers.add(customer)
             uow.flush()
+            record_customer(uow, self._hlc, customer, None, now)
             write_audit(
                 uow,
                 actor,
@@ -134,7 +141,7 @@ class DirectoryService:
                 changed,
             )
             if card is not None and card_value is not None:
-                attach_swiped_card(uow, actor, customer, card, card_value, now)
+                attach_swiped_card(uow, actor, customer, card, card_value, now, self._hlc)
             record = record_of(customer)
             uow.commit()
             return Saved(record, _CUSTOMERS)
@@ -151,6 +158,7 @@ class DirectoryService:
                 customer_id,
                 will_be_active=customer.status is CustomerStatus.ACTIVE,
             )
+            before = customer_fields(uow, customer)
             changed = apply_form(customer, checked, now)
             if not changed:
                 return Saved(record_of(customer), Changes())
@@ -164,6 +172,7 @@ class DirectoryService:
                 changed,
             )
             uow.flush()
+            record_customer(uow, self._hlc, customer, before, now)
             record = record_of(customer)
             uow.commit()
             return Saved(record, _CUSTOMERS)
@@ -181,12 +190,14 @@ class DirectoryService:
         with self._uow() as uow:
             customer = _get(uow, customer_id)
             now = self._clock()
-            customer.notes.append(InternalNote(text=body, author=actor.name, created_at=now))
+            note = InternalNote(text=body, author=actor.name, created_at=now)
+            customer.notes.append(note)
             customer.updated_at, customer.updated_by = now, actor.name
             write_audit(
                 uow, actor, AuditAction.CUSTOMER_EDITED, customer.uuid, "Added an internal note"
             )
             uow.flush()
+            record_note(uow, self._hlc, customer.uuid, note, now)
             record = record_of(customer)
             uow.commit()
             return Saved(record, _CUSTOMERS)
@@ -214,8 +225,10 @@ class DirectoryService:
             before = customer.status
             if status is CustomerStatus.ACTIVE and before is not CustomerStatus.ACTIVE:
                 _refuse_clashing_working_phones(uow, customer)
+            fields = customer_fields(uow, customer)
+            now = self._clock()
             customer.status, customer.status_reason = status, why
-            customer.updated_at, customer.updated_by = self._clock(), actor.name
+            customer.updated_at, customer.updated_by = now, actor.name
             write_audit(
                 uow,
                 actor,
@@ -226,6 +239,7 @@ class DirectoryService:
                 {"from": before, "to": status, "reason": why},
             )
             uow.flush()
+            record_customer(uow, self._hlc, customer, fields, now)
             record = record_of(customer)
             uow.commit()
             return Saved(record, _CUSTOMERS)
@@ -254,6 +268,7 @@ class DirectoryService:
                 customer.uuid,
                 f"Deleted {customer.full_name} and their {cards} cards",
             )
+            record_deleted(uow, self._hlc, customer.uuid, self._clock())
             uow.customers.delete(customer)  # their cards go with them and may be issued again
             uow.commit()
             return Changes(customers=True, identifiers=True, audit=True)

@@ -23,7 +23,7 @@ from app.services.directory import Clock, VenueSettings, utc_clock
 from app.services.dto import Changes, IdentifierHit
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.records import IdentifierView
-from app.services.sync_docs import default_hlc
+from app.services.sync_docs import default_hlc, identifier_fields, record_identifier
 
 _CHANGED = Changes(customers=True, identifiers=True, audit=True)
 
@@ -84,6 +84,7 @@ class IdentifierService:
             )
             uow.identifiers.add(identifier)
             uow.flush()
+            record_identifier(uow, self._hlc, identifier, None, now)
             view = audit_issued(uow, actor, identifier, owner_uuid or identifier.uuid)
             uow.commit()
             return view
@@ -109,6 +110,7 @@ class IdentifierService:
                         f"Card {shown_value(identifier)} was issued again since; it can't be "
                         f"{status.value} twice. Block the newer card first."
                     )
+            fields = identifier_fields(uow, identifier)
             identifier.status = status
             write_audit(
                 uow,
@@ -119,6 +121,7 @@ class IdentifierService:
                 {"identifier": identifier.uuid, "from": before, "to": status},
             )
             uow.flush()
+            record_identifier(uow, self._hlc, identifier, fields, self._clock())
             view = IdentifierView.of(identifier)
             uow.commit()
             return view
@@ -133,6 +136,7 @@ class IdentifierService:
             old = _get(uow, lost_id)
             value = self.normalise(old.kind, new_value)
             refuse_taken(uow, old.kind, value)
+            old_fields = identifier_fields(uow, old)
             if old.status is IdentifierStatus.ACTIVE:
                 old.status = IdentifierStatus.LOST
             new = Identifier(
@@ -147,6 +151,8 @@ class IdentifierService:
             )
             uow.identifiers.add(new)
             uow.flush()
+            record_identifier(uow, self._hlc, old, old_fields, now)
+            record_identifier(uow, self._hlc, new, None, now)
             write_audit(
                 uow,
                 actor,

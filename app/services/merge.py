@@ -11,14 +11,22 @@ from app.domain.audit import AuditAction
 from app.domain.customers import Customer, CustomerStatus, Gender
 from app.domain.errors import ConflictError, NotFoundError, ValidationError
 from app.domain.hlc import HybridClock
+from app.domain.ledger import Origin
 from app.domain.staff import Actor, Permission
 from app.services.audit import require, write_audit
 from app.services.directory import Clock, utc_clock
 from app.services.dto import Changes
-from app.services.merge_accounts import move_accounts, move_accounts_back
+from app.services.merge_accounts import MergeParty, move_accounts, move_accounts_back
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 from app.services.records import CustomerRecord, record_of
-from app.services.sync_docs import default_hlc
+from app.services.sync_docs import (
+    customer_fields,
+    default_hlc,
+    identifier_fields,
+    record_customer,
+    record_identifier,
+    record_merged,
+)
 
 # Child collections that follow the survivor, keyed for the merge log.
 _COLLECTIONS = (
@@ -48,14 +56,19 @@ class MergeService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock = utc_clock,
         hlc: HybridClock | None = None,
+        *,
+        terminal: str = "Till 1",
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._hlc = hlc or default_hlc(clock)
+        self._terminal = terminal  # names the till on the transfer entries
 
     def merge(self, actor: Actor, survivor_id: int, merged_id: int) -> MergeResult:
-        """Move identifiers, contacts, notes, visits, guest tabs, ledger entries (so the
-        balances add up) and statistics to the survivor; the merge log records each."""
+        """Move identifiers, contacts, notes, visits, guest tabs and statistics to the
+        survivor and transfer the balances (a pair of ledger entries per account); the
+        merge log records each. Head office gets the transfers, both records' changed
+        fields and cards, then ``customers.merged``, in that order."""
         require(actor, Permission.MERGE_CUSTOMERS)
         if survivor_id == merged_id:
             raise ValidationError.single("merged_id", "Pick two different customers to merge.")
@@ -66,9 +79,15 @@ class MergeService:
                     raise ConflictError(
                         f"{customer.full_name} is already merged into another record."
                     )
-            moved = _move_everything(uow, survivor, merged)
-            moved["accounts"] = move_accounts(uow, survivor_id, merged_id)
+            before = _documents(uow, survivor, merged)
             now = self._clock()
+            moved = _move_everything(uow, survivor, merged)
+            moved["accounts"] = move_accounts(
+                uow,
+                MergeParty(survivor_id, survivor.uuid, survivor.full_name),
+                MergeParty(merged_id, merged.uuid, merged.full_name),
+                Origin(now, self._terminal, actor.staff_uuid),
+            )
             moved["merged_status"] = merged.status.value
             moved["merged_reason"] = merged.status_reason
             merged.status = CustomerStatus.INACTIVE
@@ -77,6 +96,11 @@ class MergeService:
             for customer in (survivor, merged):
                 customer.updated_at, customer.updated_by = now, actor.name
             uow.flush()
+            moved["clocks_before"] = before.clocks
+            moved["operations"] = [
+                *moved["accounts"]["operations"],
+                *self._record(uow, survivor, merged, before, now),
+            ]
             merge_id = uow.merges.record(survivor_id, merged_id, actor.name, json.dumps(moved))
             summary = f"Merged {merged.full_name} into {survivor.full_name} (merge #{merge_id})"
             for customer in (survivor, merged):
@@ -96,7 +120,16 @@ class MergeService:
                 raise ConflictError(f"Merge #{merge_id} was already undone.")
             survivor, merged = _get(uow, log.survivor_id), _get(uow, log.merged_id)
             moved: dict[str, Any] = json.loads(log.moved)
+            operations = moved.get("operations", [])
+            if uow.outbox.handed_out(operations):
+                raise ConflictError(
+                    f"Merge #{merge_id} can no longer be undone here: it has already gone to "
+                    "head office. Edit the two records instead, or ask head office to "
+                    "separate them."
+                )
+            uow.outbox.withdraw(operations)
             _move_back(uow, survivor, merged, moved)
+            _restore_clocks(uow, moved.get("clocks_before"))
             move_accounts_back(uow, log.survivor_id, log.merged_id, moved.get("accounts", {}))
             merged.status = CustomerStatus(moved["merged_status"])
             merged.status_reason = moved["merged_reason"]
@@ -112,6 +145,67 @@ class MergeService:
             record = record_of(survivor)
             uow.commit()
             return MergeResult(merge_id, record, _CHANGED)
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        survivor: Customer,
+        merged: Customer,
+        before: _Before,
+        now: datetime,
+    ) -> list[str]:
+        """Queue both records' changed fields and the cards that changed hands, then the
+        merge itself (head office redirects what names the merged customer after it)."""
+        operations = [
+            record_customer(uow, self._hlc, merged, before.customers[merged.uuid], now),
+            record_customer(uow, self._hlc, survivor, before.customers[survivor.uuid], now),
+        ]
+        for card in survivor.identifiers:
+            if card.uuid in before.cards:  # the merged customer's cards, now the survivor's
+                operations.append(
+                    record_identifier(uow, self._hlc, card, before.cards[card.uuid], now)
+                )
+        operations.append(record_merged(uow, self._hlc, survivor.uuid, merged.uuid, now))
+        return [op for op in operations if op is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """Both records' documents and field clocks as they were before the merge."""
+
+    customers: dict[str, dict[str, object]]
+    cards: dict[str, dict[str, object]]
+    clocks: dict[str, Any]
+
+
+def _documents(uow: UnitOfWork, survivor: Customer, merged: Customer) -> _Before:
+    assert survivor.id is not None and merged.id is not None
+    cards = [*survivor.identifiers, *merged.identifiers]
+    return _Before(
+        customers={c.uuid: customer_fields(uow, c) for c in (survivor, merged)},
+        cards={card.uuid: identifier_fields(uow, card) for card in merged.identifiers},
+        clocks={
+            "customers": {
+                str(c.id): uow.sync.clocks("customer", c.id)
+                for c in (survivor, merged)
+                if c.id is not None
+            },
+            "identifiers": {
+                str(card.id): uow.sync.clocks("identifier", card.id)
+                for card in cards
+                if card.id is not None
+            },
+        },
+    )
+
+
+def _restore_clocks(uow: UnitOfWork, clocks: Any) -> None:
+    """Put back the field clocks the merge's withdrawn operations had stamped."""
+    if not isinstance(clocks, dict):
+        return  # a merge logged before clocks were kept
+    for entity, group in (("customer", "customers"), ("identifier", "identifiers")):
+        for key, stamps in clocks.get(group, {}).items():
+            uow.sync.set_clocks(entity, int(key), stamps)
 
 
 def _get(uow: UnitOfWork, customer_id: int) -> Customer:

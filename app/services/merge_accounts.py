@@ -1,32 +1,51 @@
-"""What a merge moves besides the record: ledger entries, guest tabs and statistics.
+"""What a merge moves besides the record: balances, guest tabs and statistics.
 
-The merge log keeps what moved (entry and tab ids, both customers' statistics as they
-were), so undoing a merge gives each back exactly, while whatever the survivor gained
-after the merge (new entries, tabs, visits) stays with the survivor.
+The ledger is append-only and head office keeps it too, so balances move by a pair of
+transfer entries per account (merged -b, survivor +b), each queued for head office; the
+merged customer's own entries stay theirs. The merge log keeps what moved (the
+transfers, tab ids, both customers' statistics as they were), so undoing a merge that
+has not been sent gives each back exactly, while whatever the survivor gained after the
+merge (new entries, tabs, visits) stays with the survivor.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from app.domain.ledger import AccountKind, EntryKind, LedgerEntry, Origin
 from app.domain.loyalty import FAVOURITES, CustomerStats
 from app.domain.payments import PaymentMethod
 from app.services.ports import UnitOfWork
+from app.services.sync_docs import LEDGER_ENTRY, ledger_operation
 
 _K = TypeVar("_K")
 
 
-def move_accounts(uow: UnitOfWork, survivor_id: int, merged_id: int) -> dict[str, Any]:
-    """Move the merged customer's entries, tabs and statistics to the survivor.
+@dataclass(frozen=True, slots=True)
+class MergeParty:
+    """One side of a merge: the customer's key, uuid and name."""
 
-    Returns what the merge log must keep to undo it.
-    """
+    id: int
+    uuid: str
+    name: str
+
+
+def move_accounts(
+    uow: UnitOfWork, survivor: MergeParty, merged: MergeParty, origin: Origin
+) -> dict[str, Any]:
+    """Transfer the merged customer's balances, and move their tabs and statistics, to
+    the survivor; the transfers go to the outbox. Returns what the merge log must keep
+    to undo it (``operations``: the outbox operations written)."""
+    survivor_id, merged_id = survivor.id, merged.id
     kept, taken = uow.stats.find(survivor_id), uow.stats.find(merged_id)
+    transfers, operations = _transfer_balances(uow, survivor, merged, origin)
     moved: dict[str, Any] = {
-        "ledger": uow.ledger.move(merged_id, survivor_id),
+        "transfers": transfers,
+        "operations": operations,
         "tabs": uow.customers.move_tabs(merged_id, survivor_id),
         "stats_survivor": stats_to_json(kept),
         "stats_merged": stats_to_json(taken),
@@ -39,10 +58,49 @@ def move_accounts(uow: UnitOfWork, survivor_id: int, merged_id: int) -> dict[str
     return moved
 
 
+def _transfer_balances(
+    uow: UnitOfWork, survivor: MergeParty, merged: MergeParty, origin: Origin
+) -> tuple[list[str], list[str]]:
+    """(entry uuids, operation ids) of the transfers; none for an empty account. A
+    transfer is a correction: not held to the survivor's credit limit."""
+    held = uow.ledger.balances(merged.id)
+    entries: list[tuple[LedgerEntry, str]] = []
+    for account, amount in (
+        (AccountKind.POINTS, held.points),
+        (AccountKind.PURSE, held.purse_minor),
+    ):
+        if amount == 0:
+            continue
+        for party, signed, reason in (
+            (merged, -amount, f"merged into {survivor.name}"),
+            (survivor, amount, f"merged from {merged.name}"),
+        ):
+            entry = LedgerEntry(
+                customer_id=party.id,
+                account=account,
+                kind=EntryKind.ADJUST,
+                amount=signed,
+                at=origin.at,
+                terminal=origin.terminal,
+                staff_uuid=origin.staff_uuid,
+                reason=reason[:200],
+            )
+            entries.append((entry, party.uuid))
+    operations = []
+    for entry, owner in entries:
+        uow.ledger.add(entry)
+        operations.append(
+            uow.outbox.append(LEDGER_ENTRY, entry.uuid, ledger_operation(entry, owner), origin.at)
+        )
+    return [entry.uuid for entry, _ in entries], operations
+
+
 def move_accounts_back(
     uow: UnitOfWork, survivor_id: int, merged_id: int, moved: Mapping[str, Any]
 ) -> None:
-    """Undo :func:`move_accounts` from what it returned (an older log may hold nothing)."""
+    """Undo :func:`move_accounts` from what it returned (an older log may hold nothing,
+    or the entries it moved before merges wrote transfers)."""
+    uow.ledger.discard(moved.get("transfers", []))
     uow.ledger.restore(moved.get("ledger", []), merged_id)
     uow.customers.restore_tabs(moved.get("tabs", []), merged_id)
     taken = stats_from_json(moved.get("stats_merged"), merged_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -132,6 +132,30 @@ class StaffDirectory(Protocol):
     def all(self) -> Sequence[StaffMember]: ...
 
 
+class SyncRecords(Protocol):
+    """The sync bookkeeping a directory write keeps beside its change (docs/SYNC.md)."""
+
+    def uuids(self, entity: str, keys: Collection[int]) -> dict[int, str]:
+        """The uuids of stored records by key; ``entity``: customer, identifier,
+        promotion_category or menu_item."""
+
+    def clocks(self, entity: str, key: int) -> dict[str, str]:
+        """A customer's or identifier's field clocks (field name -> stamp)."""
+
+    def stamp(self, entity: str, key: int, clocks: Mapping[str, str]) -> None:
+        """Set these fields' clocks, keeping the others'."""
+
+    def set_clocks(self, entity: str, key: int, clocks: Mapping[str, str]) -> None:
+        """Replace the record's field clocks whole (undoing a merge)."""
+
+    def enrolled(self) -> bool:
+        """Whether this terminal is enrolled with head office (not a standalone venue)."""
+
+    def offline_spent(self) -> tuple[int, int]:
+        """(points redeemed, purse minor units spent) in ledger operations head office
+        has not acknowledged yet: what this terminal spent since its last sync."""
+
+
 class UnitOfWork(Protocol):
     """One short transaction. Leaving the block without commit() rolls back."""
 
@@ -151,6 +175,7 @@ class UnitOfWork(Protocol):
     print_jobs: PrintJobs
     print_queue: PrintQueue
     promotions: SalesRules
+    sync: SyncRecords
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -106,11 +106,13 @@ class Ledger(Protocol):
 
     def for_tab(self, tab_uuid: str) -> list[LedgerEntry]: ...
     def reversed_uuids(self, entry_uuids: Collection[str]) -> frozenset[str]: ...
-    def move(self, from_customer_id: int, to_customer_id: int) -> list[int]:
-        """Re-point a merged customer's entries; returns the moved entry ids."""
-
     def restore(self, entry_ids: Collection[int], customer_id: int) -> None:
-        """Give entries back to ``customer_id`` (undoing a merge's :meth:`move`)."""
+        """Give entries back to ``customer_id`` (undoing a merge logged before merges
+        wrote transfers, when they moved the merged customer's entries)."""
+
+    def discard(self, entry_uuids: Collection[str]) -> None:
+        """Delete entries that never left this terminal (an unsent merge's transfers,
+        when the merge is undone). Nothing else is ever deleted from the ledger."""
 
 
 class CustomerStatsStore(Protocol):
@@ -130,12 +132,26 @@ class CustomerStatsStore(Protocol):
 
 class Outbox(Protocol):
     def append(
-        self, kind: str, entity_uuid: str, payload: Mapping[str, object], at: datetime
+        self,
+        kind: str,
+        entity_uuid: str,
+        payload: Mapping[str, object],
+        at: datetime,
+        *,
+        hlc: str = "",
     ) -> str:
-        """Queue one operation for head office; returns its UUIDv7 operation id."""
+        """Queue one operation for head office; returns its UUIDv7 operation id.
+        ``hlc`` is the operation's clock stamp (directory edits carry one)."""
 
     def pending(self, limit: int = 500) -> list[tuple[str, str, str]]:
-        """(operation id, kind, JSON payload), oldest first."""
+        """(operation id, kind, JSON payload) not yet acknowledged, oldest first."""
+
+    def handed_out(self, operation_ids: Collection[str]) -> bool:
+        """Whether any of these operations was given to the sync engine to push (or
+        answered): from then on head office may have it, and it cannot be taken back."""
+
+    def withdraw(self, operation_ids: Collection[str]) -> None:
+        """Take back operations never handed out (undoing a merge before it was sent)."""
 
 
 class PrintJobs(Protocol):

@@ -8,7 +8,18 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
@@ -19,6 +30,7 @@ from app.domain.loyalty import FAVOURITES, CustomerStats
 from app.domain.payments import PaymentMethod
 from app.services.tab_ports import AlreadyReversedError
 from app.store import schema
+from app.store.sync_schema import sync_openings
 from app.store.tab_schema import customer_stats, ledger_entries, outbox, print_jobs
 
 _l = ledger_entries.c
@@ -29,21 +41,33 @@ _customer: BindParameter[int] = bindparam("customer_key")
 # Built once: SQLAlchemy then reuses each statement's cache key and compiled form, where a
 # statement built per call costs more to construct and key than SQLite takes to run it.
 _INSERT_ENTRY = insert(ledger_entries)
-_BALANCES = (
-    select(_l.account, func.sum(_l.amount)).where(_l.customer_id == _customer).group_by(_l.account)
-)
+_op = sync_openings.c
+# A balance is head office's opening (brought forward by the last snapshot) plus the
+# entries this store holds: those since, and its own not yet acknowledged.
+_AMOUNTS = union_all(
+    select(_l.account, _l.amount).where(_l.customer_id == _customer),
+    select(_op.account, _op.amount).where(_op.customer_id == _customer),
+).subquery()
+_BALANCES = select(_AMOUNTS.c.account, func.sum(_AMOUNTS.c.amount)).group_by(_AMOUNTS.c.account)
+_members: BindParameter[list[int]] = bindparam("member_keys", expanding=True)
+# The customer and those merged into it: a merge moves balances by transfers, while the
+# points each customer earned stay theirs, so a survivor's tier counts its merged ones'.
+_MEMBERS = select(schema.customers.c.id).where(schema.customers.c.merged_into_id == _customer)
 _LIFETIME_POINTS = select(func.sum(_l.amount)).where(
-    _l.customer_id == _customer,
+    _l.customer_id.in_(_members),
     _l.account == AccountKind.POINTS.value,
     or_(
         _l.kind == EntryKind.EARN.value,
         and_(
             _l.kind == EntryKind.REVERSE.value,
             _l.reverses_uuid.in_(
-                select(_l.uuid).where(_l.customer_id == _customer, _l.kind == EntryKind.EARN.value)
+                select(_l.uuid).where(_l.customer_id.in_(_members), _l.kind == EntryKind.EARN.value)
             ),
         ),
     ),
+)
+_OPENING_LIFETIME = select(func.sum(_op.lifetime_points)).where(
+    _op.customer_id.in_(_members), _op.account == AccountKind.POINTS.value
 )
 _FOR_TAB = select(ledger_entries).where(_l.tab_uuid == bindparam("tab_key")).order_by(_l.id)
 _REVERSED = select(_l.reverses_uuid).where(
@@ -110,16 +134,14 @@ class SqlLedger:
         )
 
     def balance(self, customer_id: int, account: AccountKind) -> int:
-        total = self._session.scalar(
-            select(func.sum(_l.amount)).where(
-                _l.customer_id == customer_id, _l.account == account.value
-            )
-        )
-        return int(total or 0)
+        held = self.balances(customer_id)
+        return held.points if account is AccountKind.POINTS else held.purse_minor
 
     def lifetime_points(self, customer_id: int) -> int:
-        total = self._session.scalar(_LIFETIME_POINTS, {"customer_key": customer_id})
-        return int(total or 0)
+        members = [customer_id, *self._session.scalars(_MEMBERS, {"customer_key": customer_id})]
+        total = self._session.scalar(_LIFETIME_POINTS, {"member_keys": members})
+        opening = self._session.scalar(_OPENING_LIFETIME, {"member_keys": members})
+        return int(total or 0) + int(opening or 0)
 
     def entries(
         self,
@@ -145,13 +167,9 @@ class SqlLedger:
         found = self._session.scalars(_REVERSED, {"entry_uuids": list(entry_uuids)})
         return frozenset(str(u) for u in found)
 
-    def move(self, from_customer_id: int, to_customer_id: int) -> list[int]:
-        moved = list(self._session.scalars(select(_l.id).where(_l.customer_id == from_customer_id)))
-        if moved:
-            self._session.execute(
-                update(ledger_entries).where(_l.id.in_(moved)).values(customer_id=to_customer_id)
-            )
-        return moved
+    def discard(self, entry_uuids: Collection[str]) -> None:
+        if entry_uuids:
+            self._session.execute(delete(ledger_entries).where(_l.uuid.in_(list(entry_uuids))))
 
     def restore(self, entry_ids: Collection[int], customer_id: int) -> None:
         if entry_ids:
@@ -237,7 +255,13 @@ class SqlOutbox:
         self._session = session
 
     def append(
-        self, kind: str, entity_uuid: str, payload: Mapping[str, object], at: datetime
+        self,
+        kind: str,
+        entity_uuid: str,
+        payload: Mapping[str, object],
+        at: datetime,
+        *,
+        hlc: str = "",
     ) -> str:
         operation_id = new_uuid7()
         self._session.execute(
@@ -248,6 +272,7 @@ class SqlOutbox:
                 "entity_uuid": entity_uuid,
                 "payload": _json(payload),
                 "created_at": at,
+                "hlc": hlc,
             },
         )
         return operation_id
@@ -255,9 +280,30 @@ class SqlOutbox:
     def pending(self, limit: int = 500) -> list[tuple[str, str, str]]:
         o = outbox.c
         rows = self._session.execute(
-            select(o.uuid, o.kind, o.payload).where(o.sent_at.is_(None)).order_by(o.id).limit(limit)
+            select(o.uuid, o.kind, o.payload)
+            .where(o.status == "pending")
+            .order_by(o.id)
+            .limit(limit)
         )
         return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def handed_out(self, operation_ids: Collection[str]) -> bool:
+        if not operation_ids:
+            return False
+        o = outbox.c
+        found = self._session.scalar(
+            select(literal(1))
+            .where(
+                o.uuid.in_(list(operation_ids)),
+                or_(o.sent_at.is_not(None), o.status != "pending"),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    def withdraw(self, operation_ids: Collection[str]) -> None:
+        if operation_ids:
+            self._session.execute(delete(outbox).where(outbox.c.uuid.in_(list(operation_ids))))
 
 
 class SqlPrintJobs:

@@ -147,6 +147,13 @@ customers = Table(
     Column("order_count", Integer, nullable=False, server_default="0", index=True),
     clocks_column(),
     sync_mark_column(),
+    # Few customers are merged: the survivor's tier counts theirs, and a redirect finds them.
+    Index(
+        "ix_customers_merged_into_id",
+        "merged_into_id",
+        sqlite_where=text("merged_into_id IS NOT NULL"),
+        postgresql_where=text("merged_into_id IS NOT NULL"),
+    ),
 )
 
 customer_photos = Table(

@@ -17,6 +17,7 @@ from app.services.ports import (
     IdentifierRepository,
     MergeLog,
     StaffDirectory,
+    SyncRecords,
 )
 from app.services.print_ports import PrintQueue
 from app.services.tab_ports import (
@@ -41,6 +42,7 @@ from app.store.repositories import (
     SqlStaffDirectory,
 )
 from app.store.search import SqlDirectoryQueries
+from app.store.sync_records import SqlSyncRecords
 from app.store.tabs import SqlGuestTabs
 
 
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.print_jobs: PrintJobs = SqlPrintJobs(session)
         self.print_queue: PrintQueue = SqlPrintQueue(session)
         self.promotions: SalesRules = SqlSalesRules(session)
+        self.sync: SyncRecords = SqlSyncRecords(session)
         return self
 
     def __exit__(

@@ -42,6 +42,13 @@ def _existing_tables() -> None:
     for table in ("customers", "identifiers"):
         op.add_column(table, _clocks())
         op.add_column(table, sa.Column("sync_mark", sa.Integer()))
+    op.create_index(
+        "ix_customers_merged_into_id",
+        "customers",
+        ["merged_into_id"],
+        sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+        postgresql_where=sa.text("merged_into_id IS NOT NULL"),
+    )
     for table in _CATALOGUE:
         op.add_column(table, sa.Column("sync_mark", sa.Integer()))
     op.add_column("customer_notes", sa.Column("uuid", sa.String(length=36)))
@@ -141,6 +148,7 @@ def downgrade() -> None:
     with op.batch_alter_table("customer_notes") as batch_op:
         batch_op.drop_constraint(op.f("uq_customer_notes_uuid"), "unique")
         batch_op.drop_column("uuid")
+    op.drop_index("ix_customers_merged_into_id", "customers")
     # Plain DROP COLUMN (SQLite 3.35+): a batch copy would drop the search triggers.
     drops = [("outbox", column) for column in _OUTBOX_COLUMNS]
     drops += [(table, "sync_mark") for table in _CATALOGUE]
