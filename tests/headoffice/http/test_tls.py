@@ -27,13 +27,12 @@ def test_https_with_a_verified_certificate(tmp_path: Path) -> None:
         terminal = server.enrol("Till 1")
         with server.client(terminal.token) as http:
             pushed = http.post("/v1/push", json={"ops": []})
-        with httpx.Client(verify=ssl.create_default_context(), timeout=10) as untrusting:
-            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-                untrusting.get(f"{server.base_url}/v1/health")
-        with httpx.Client(timeout=10) as plain:
-            plain_http = server.base_url.replace("https://", "http://")
-            with pytest.raises(httpx.TransportError):
-                plain.get(f"{plain_http}/v1/health")
+        untrusting = httpx.Client(verify=ssl.create_default_context(), timeout=10)
+        with untrusting, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            untrusting.get(f"{server.base_url}/v1/health")
+        plain_http = server.base_url.replace("https://", "http://")
+        with httpx.Client(timeout=10) as plain, pytest.raises(httpx.TransportError):
+            plain.get(f"{plain_http}/v1/health")
 
     assert pushed.status_code == 200, pushed.text
     assert pushed.json()["results"] == []
