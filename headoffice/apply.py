@@ -8,13 +8,44 @@ Every operation's answer is kept in ``applied_ops``: a retry gets the same answe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 
+from app.domain.errors import DomainError
 from app.domain.hlc import HybridClock
-from app.sync.wire import Operation, OpResult
+from app.sync.wire import Operation, OpResult, OpStatus
+from headoffice.apply_customers import (
+    apply_customer_deleted,
+    apply_customer_note,
+    apply_customer_upsert,
+)
+from headoffice.apply_identifiers import apply_identifier_upsert
+from headoffice.apply_ledger import apply_ledger_entry
+from headoffice.apply_tabs import apply_tab_closed, apply_tab_reopened
+from headoffice.customer_merge import apply_customers_merged
+from headoffice.documents_store import touch
+from headoffice.op_context import AlreadyAppliedError, OpContext, OpRejectedError
+from headoffice.row_versions import current_txid
+from headoffice.schema import applied_ops, is_postgresql
+
+MAX_REASON_CHARS = 1000
+# PostgreSQL states that mean "another transaction got there first": run the batch again.
+_RACES = frozenset({"23505", "40P01", "40001"})  # unique violation, deadlock, serialization
+
+_HANDLERS: dict[str, Callable[[OpContext, Operation], None]] = {
+    "customer.upsert": lambda ctx, op: apply_customer_upsert(ctx, op.payload),
+    "customer.note": lambda ctx, op: apply_customer_note(ctx, op.payload),
+    "customer.deleted": lambda ctx, op: apply_customer_deleted(ctx, op.payload),
+    "customers.merged": lambda ctx, op: apply_customers_merged(ctx, op.payload),
+    "identifier.upsert": lambda ctx, op: apply_identifier_upsert(ctx, op.payload),
+    "ledger.entry": lambda ctx, op: apply_ledger_entry(ctx, op.payload),
+    "tab.closed": lambda ctx, op: apply_tab_closed(ctx, op.entity_uuid, op.payload),
+    "tab.reopened": lambda ctx, op: apply_tab_reopened(ctx, op.payload),
+}
 
 
 class RetryBatchError(Exception):
@@ -41,4 +72,108 @@ def apply_push(
     Bad input never raises. :class:`RetryBatchError` means the caller must roll back and
     send the batch through again.
     """
-    raise NotImplementedError
+    txid = current_txid(conn)  # first, outside every savepoint (see row_versions)
+    now = datetime.now(UTC)
+    earlier = _answers_given(conn, [op.id for op in ops])
+    results: list[OpResult] = []
+    for op in ops:
+        answer = earlier.get(op.id)
+        if answer is None:
+            answer = _apply_one(OpContext(conn, terminal_uuid, op.id, clock, now), op, txid)
+            earlier[op.id] = _repeated(answer)
+        results.append(answer)
+    return PushOutcome(results, txid)
+
+
+def _answers_given(conn: Connection, op_ids: Sequence[str]) -> dict[str, OpResult]:
+    """What operations already seen were answered, as a repeat answers them."""
+    a = applied_ops.c
+    found: dict[str, OpResult] = {}
+    wanted = sorted(set(op_ids))
+    for start in range(0, len(wanted), 1000):
+        rows = conn.execute(
+            select(a.op_id, a.status, a.reason).where(a.op_id.in_(wanted[start : start + 1000]))
+        )
+        for row in rows:
+            found[row.op_id] = _repeated(
+                OpResult(id=row.op_id, status=row.status, reason=row.reason)
+            )
+    return found
+
+
+def _repeated(answer: OpResult) -> OpResult:
+    """Applied once, an operation is a duplicate ever after; a rejection stays one."""
+    if answer.status is OpStatus.APPLIED:
+        return OpResult(id=answer.id, status=OpStatus.DUPLICATE)
+    return answer
+
+
+def _apply_one(ctx: OpContext, op: Operation, txid: int) -> OpResult:
+    conn = ctx.conn
+    savepoint = conn.begin_nested()
+    try:
+        _record(ctx, op, OpStatus.APPLIED, "", txid)
+    except IntegrityError:
+        savepoint.rollback()
+        if is_postgresql(conn):  # a push running at the same time applied it and committed
+            return OpResult(id=op.id, status=OpStatus.DUPLICATE)
+        raise
+    try:
+        handler = _HANDLERS.get(op.kind)
+        if handler is None:
+            raise OpRejectedError(
+                f"head office does not know operation kind {op.kind!r}; update head office "
+                "or the terminal so both speak the same protocol"
+            )
+        handler(ctx, op)
+    except OpRejectedError as rejection:
+        savepoint.rollback()
+        for entity, uuid in rejection.resend:
+            touch(conn, entity, uuid, ctx.now)
+        return _settle(ctx, op, OpStatus.REJECTED, str(rejection), txid)
+    except AlreadyAppliedError:
+        savepoint.rollback()
+        return _settle(ctx, op, OpStatus.DUPLICATE, "", txid)
+    except DBAPIError as error:
+        savepoint.rollback()
+        if is_postgresql(conn) and getattr(error.orig, "sqlstate", None) in _RACES:
+            raise RetryBatchError(
+                "another push changed the same records at the same moment; send the batch again"
+            ) from error
+        raise
+    except (StatementError, DomainError, ValueError, TypeError, KeyError, ArithmeticError) as bug:
+        # Input no check foresaw: refuse this operation rather than the whole batch.
+        savepoint.rollback()
+        reason = f"head office could not apply this operation ({type(bug).__name__}: {bug})"
+        return _settle(ctx, op, OpStatus.REJECTED, reason, txid)
+    savepoint.commit()
+    return OpResult(id=op.id, status=OpStatus.APPLIED)
+
+
+def _settle(ctx: OpContext, op: Operation, status: OpStatus, reason: str, txid: int) -> OpResult:
+    """Keep an answer other than "applied" (the operation's own savepoint is gone)."""
+    reason = reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 3] + "..."
+    savepoint = ctx.conn.begin_nested()
+    try:
+        _record(ctx, op, status, reason, txid)
+    except IntegrityError:
+        savepoint.rollback()
+        if is_postgresql(ctx.conn):
+            return OpResult(id=op.id, status=OpStatus.DUPLICATE)
+        raise
+    savepoint.commit()
+    return OpResult(id=op.id, status=status, reason=reason)
+
+
+def _record(ctx: OpContext, op: Operation, status: OpStatus, reason: str, txid: int) -> None:
+    ctx.conn.execute(
+        insert(applied_ops).values(
+            op_id=op.id,
+            terminal_uuid=ctx.terminal_uuid,
+            kind=op.kind,
+            status=status.value,
+            reason=reason,
+            applied_at=ctx.now,
+            txid=txid,
+        )
+    )

@@ -258,3 +258,14 @@ def create_schema(engine: Engine) -> None:
         missing = [{"name": n, "value": 0} for n in ("txid", "seq") if n not in have]
         if missing:
             conn.execute(insert(row_counters), missing)
+
+
+def upsert_statement(conn: Connection, table: Table) -> Any:
+    """An INSERT that takes ``on_conflict_do_update``/``_nothing`` on either database."""
+    if is_postgresql(conn):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,18 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from app.domain.hlc import HEAD_OFFICE_NODE, HybridClock
 from headoffice.engine import open_engine
 from headoffice.schema import create_schema
-
-START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-class ManualTime:
-    """Head office's wall clock, moved by hand."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.headoffice.terminal_ops import ManualTime
 
 
 def _in_ci() -> bool:

@@ -1,0 +1,199 @@
+"""``ledger.entry``: entries are only ever added, once each by their uuid, and head office
+keeps every customer's balances in the same transaction (docs/SYNC.md, "Ledger").
+
+An entry that takes an account below zero (points) or below the customer's credit limit
+(purse) is applied all the same and listed in ``overdraft_reviews``: the guest was served
+offline, within what the terminal knew, and the money is real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from app.domain.errors import ValidationError
+from app.domain.hlc import HEAD_OFFICE_NODE
+from app.domain.ledger import AccountKind, EntryKind, LedgerEntry
+from app.sync.documents import LEDGER_ENTRY_FIELDS
+from headoffice.customer_index import resolve
+from headoffice.documents_store import dumps, insert_documents
+from headoffice.op_context import AlreadyAppliedError, OpContext, OpRejectedError, require_keys
+from headoffice.row_versions import current_txid
+from headoffice.schema import balances, ledger, overdraft_reviews, upsert_statement
+
+HEAD_OFFICE_TERMINAL = "head office"
+_SPENDING = frozenset({EntryKind.REDEEM.value, EntryKind.WITHDRAW.value})
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One entry as head office writes it: its document and its share of lifetime points."""
+
+    data: dict[str, Any]  # the ledger_entry document (every field of LEDGER_ENTRY_FIELDS)
+    lifetime_delta: int
+    op_id: str | None
+    terminal_uuid: str | None
+
+
+def apply_ledger_entry(ctx: OpContext, payload: Mapping[str, Any]) -> None:
+    """Add the entry a terminal wrote, to the customer it names (after merges)."""
+    require_keys(payload, LEDGER_ENTRY_FIELDS, "the ledger entry")
+    entry = checked_entry(payload)
+    conn = ctx.conn
+    if conn.execute(select(ledger.c.uuid).where(ledger.c.uuid == entry["uuid"])).first():
+        raise AlreadyAppliedError
+    ref = resolve(conn, entry["customer_uuid"])
+    if ref is None:
+        raise OpRejectedError(f"customer {entry['customer_uuid']} is unknown at head office")
+    if ref.deleted:
+        raise OpRejectedError(f"customer {ref.full_name} ({ref.uuid}) was deleted at head office")
+    entry["customer_uuid"] = ref.uuid
+    lifetime = lifetime_share(conn, entry)
+    after = post(conn, [Posting(entry, lifetime, ctx.op_id, ctx.terminal_uuid)], ctx.now)
+    balance = after[(ref.uuid, entry["account"])]
+    floor = 0 if entry["account"] == AccountKind.POINTS else -(ref.credit_limit_minor or 0)
+    if entry["kind"] in _SPENDING and balance < floor:
+        conn.execute(
+            insert(overdraft_reviews).values(
+                entry_uuid=entry["uuid"],
+                customer_uuid=ref.uuid,
+                account=entry["account"],
+                amount=entry["amount"],
+                balance_after=balance,
+                credit_limit_minor=-floor,
+                terminal_uuid=ctx.terminal_uuid,
+                entry_at=datetime.fromisoformat(entry["at"]),
+                recorded_at=ctx.now,
+            )
+        )
+
+
+def checked_entry(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The entry as a whole document (absent optional fields filled in), once the
+    ledger's own rules hold: the kind belongs on the account, the sign fits the kind,
+    a reversal names what it undoes, an adjustment says why. OpRejectedError otherwise."""
+    entry: dict[str, Any] = {name: payload.get(name) for name in LEDGER_ENTRY_FIELDS}
+    entry["reason"] = entry["reason"] or ""
+    entry["terminal"] = entry["terminal"] or ""
+    try:
+        at = datetime.fromisoformat(str(entry["at"]))
+        LedgerEntry(
+            uuid=str(entry["uuid"]),
+            customer_id=0,
+            account=AccountKind(str(entry["account"])),
+            kind=EntryKind(str(entry["kind"])),
+            amount=entry["amount"],
+            at=at,
+            tab_uuid=entry["tab_uuid"],
+            terminal=str(entry["terminal"]),
+            staff_uuid=str(entry["staff_uuid"] or ""),
+            reason=str(entry["reason"]),
+            reverses_uuid=entry["reverses_uuid"],
+        )
+    except ValidationError as error:
+        raise OpRejectedError(f"the ledger entry is not valid: {error}") from None
+    entry["at"] = at.astimezone(UTC).isoformat()
+    return entry
+
+
+def lifetime_share(conn: Connection, entry: Mapping[str, Any]) -> int:
+    """What an entry adds to lifetime points: an earning, or the reversal of one."""
+    if entry["account"] != AccountKind.POINTS:
+        return 0
+    if entry["kind"] == EntryKind.EARN:
+        return int(entry["amount"])
+    if entry["kind"] == EntryKind.REVERSE and entry["reverses_uuid"]:
+        kind = conn.execute(
+            select(ledger.c.kind).where(ledger.c.uuid == entry["reverses_uuid"])
+        ).scalar()
+        return int(entry["amount"]) if kind == EntryKind.EARN else 0
+    return 0
+
+
+def post(
+    conn: Connection, postings: Sequence[Posting], now: datetime
+) -> dict[tuple[str, str], int]:
+    """Write entries (ledger rows, their documents, the balances); returns each touched
+    ``(customer, account)`` balance afterwards. An entry whose amount is zero (a merge
+    moving only lifetime points) is kept in the ledger but sends no document."""
+    if not postings:
+        return {}
+    txid = current_txid(conn)
+    conn.execute(
+        insert(ledger),
+        [
+            {
+                "uuid": p.data["uuid"],
+                "customer_uuid": p.data["customer_uuid"],
+                "account": p.data["account"],
+                "kind": p.data["kind"],
+                "amount": p.data["amount"],
+                "lifetime_delta": p.lifetime_delta,
+                "at": datetime.fromisoformat(p.data["at"]),
+                "op_id": p.op_id,
+                "terminal_uuid": p.terminal_uuid,
+                "txid": txid,
+            }
+            for p in postings
+        ],
+    )
+    insert_documents(
+        conn,
+        "ledger_entry",
+        [(p.data["uuid"], dumps(p.data)) for p in postings if p.data["amount"] != 0],
+        now,
+    )
+    deltas: dict[tuple[str, str], list[int]] = {}
+    for p in postings:
+        key = (p.data["customer_uuid"], p.data["account"])
+        total = deltas.setdefault(key, [0, 0])
+        total[0] += int(p.data["amount"])
+        total[1] += p.lifetime_delta
+    return add_to_balances(conn, deltas)
+
+
+def add_to_balances(
+    conn: Connection, deltas: Mapping[tuple[str, str], Sequence[int]]
+) -> dict[tuple[str, str], int]:
+    """Add ``[amount, lifetime]`` to each ``(customer, account)``; the new amounts."""
+    statement = upsert_statement(conn, balances)
+    statement = statement.on_conflict_do_update(
+        index_elements=[balances.c.customer_uuid, balances.c.account],
+        set_={
+            "amount": balances.c.amount + statement.excluded.amount,
+            "lifetime_points": balances.c.lifetime_points + statement.excluded.lifetime_points,
+        },
+    )
+    rows = [
+        {"customer_uuid": c, "account": a, "amount": d[0], "lifetime_points": d[1]}
+        for (c, a), d in sorted(deltas.items())
+    ]
+    if len(rows) > 1:  # many at once (imports, merges): no need to read them back
+        conn.execute(statement, rows)
+        return {}
+    result = conn.execute(statement.returning(balances.c.amount), rows[0]).scalar_one()
+    customer, account = next(iter(deltas))
+    return {(customer, account): int(result)}
+
+
+def head_office_entry(
+    uuid: str, customer_uuid: str, account: str, amount: int, reason: str, at: datetime
+) -> dict[str, Any]:
+    """An adjustment head office writes itself (a merge's transfer)."""
+    return {
+        "uuid": uuid,
+        "customer_uuid": customer_uuid,
+        "account": account,
+        "kind": EntryKind.ADJUST.value,
+        "amount": amount,
+        "at": at.astimezone(UTC).isoformat(),
+        "tab_uuid": None,
+        "terminal": HEAD_OFFICE_TERMINAL,
+        "staff_uuid": HEAD_OFFICE_NODE,
+        "reason": reason[:500],
+        "reverses_uuid": None,
+    }
