@@ -380,3 +380,8 @@ class FaultProxy:
             self._server.close()
             for link in list(self._links):
                 link.abort()
+            current = asyncio.current_task()
+            others = [task for task in asyncio.all_tasks() if task is not current]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)

@@ -1,0 +1,160 @@
+"""The fault campaign's runner: many randomised runs, one summary table.
+
+    python -m tests.fault.campaign --runs 500 --seed 1 --terminals 3
+    python -m tests.fault.campaign --run-seed 123456 --terminals 3 --database sqlite
+
+Runs alternate between SQLite and PostgreSQL (TABKEEPER_TEST_PG_URL) unless
+``--database`` forces one. A failed run keeps its folder (stores, journals, logs, the
+seed, head office's data) and prints the command that replays it. The exit status is 1
+when any run lost, doubled or diverged anything, or hit an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from tests.fault.run import RunConfig, RunResult, run_once
+
+FAULT_COLUMNS = (
+    ("drop", "drop"),
+    ("delay", "delay"),
+    ("cut", "cut"),
+    ("duplicate", "duplicate"),
+    ("kill_terminal", "kill terminal"),
+    ("kill_head_office", "kill head office"),
+    ("reset_links", "reset links"),
+    ("skewed_clock", "skewed clocks"),
+)
+SHOWN_FINDINGS = 12
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.fault.campaign", description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1, help="the campaign's seed")
+    parser.add_argument("--run-seed", type=int, help="replay one run by its own seed")
+    parser.add_argument("--terminals", type=int, default=3)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"))
+    parser.add_argument("--steps", type=int, default=40, help="workload steps per terminal")
+    parser.add_argument("--pace-ms", type=float, default=80.0)
+    parser.add_argument("--storm-max-s", type=float, default=45.0)
+    parser.add_argument("--root", type=Path, help="where run folders go (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep every run's folder")
+    return parser.parse_args(argv)
+
+
+def databases(forced: str | None, pg_url: str) -> list[str]:
+    if forced == "postgresql" and not pg_url:
+        raise SystemExit(
+            "PostgreSQL runs need TABKEEPER_TEST_PG_URL (source var/test-services.env)"
+        )
+    if forced:
+        return [forced]
+    return ["sqlite", "postgresql"] if pg_url else ["sqlite"]
+
+
+def plan_runs(args: argparse.Namespace, root: Path, pg_url: str) -> list[RunConfig]:
+    kinds = databases(args.database, pg_url)
+    common = {
+        "root": root,
+        "terminals": args.terminals,
+        "steps": args.steps,
+        "pace_ms": args.pace_ms,
+        "storm_max_s": args.storm_max_s,
+        "keep": args.keep,
+    }
+    if args.run_seed is not None:
+        return [RunConfig(args.run_seed, database=kinds[0], **common)]
+    rng = random.Random(args.seed)
+    return [
+        RunConfig(rng.randrange(10**9), database=kinds[i % len(kinds)], **common)
+        for i in range(args.runs)
+    ]
+
+
+def summary_table(results: Sequence[RunResult]) -> str:
+    faults: Counter[str] = Counter()
+    for result in results:
+        faults.update(result.faults)
+    header = ["runs", *(label for _, label in FAULT_COLUMNS)]
+    header += ["operations", "lost", "doubled", "diverged", "errors"]
+    row = [
+        len(results),
+        *(faults[key] for key, _ in FAULT_COLUMNS),
+        sum(r.verdict.operations for r in results),
+        sum(r.verdict.count("lost") for r in results),
+        sum(r.verdict.count("doubled") for r in results),
+        sum(r.verdict.count("diverged") for r in results),
+        sum(len(r.errors) for r in results),
+    ]
+    cells = [f"{value:,}" for value in row]
+    return "\n".join(
+        [
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join("---:" for _ in header) + "|",
+            "| " + " | ".join(cells) + " |",
+        ]
+    )
+
+
+def describe_failure(result: RunResult) -> str:
+    config = result.config
+    verdict = result.verdict
+    lines = [
+        f"run {config.run_seed} ({config.database}, {config.terminals} terminals) FAILED: "
+        f"lost {verdict.count('lost')}, doubled {verdict.count('doubled')}, "
+        f"diverged {verdict.count('diverged')}, errors {len(result.errors)}",
+        f"  kept: {config.folder}",
+        f"  replay: {config.replay()}",
+    ]
+    shown = [str(f) for f in verdict.findings] + result.errors
+    lines += [f"  - {line}" for line in shown[:SHOWN_FINDINGS]]
+    if len(shown) > SHOWN_FINDINGS:
+        lines.append(f"  ... and {len(shown) - SHOWN_FINDINGS} more")
+    return "\n".join(lines)
+
+
+def run_campaign(configs: Sequence[RunConfig], pg_url: str) -> list[RunResult]:
+    results: list[RunResult] = []
+    for number, config in enumerate(configs, start=1):
+        result = run_once(config, pg_url)
+        results.append(result)
+        status = "ok" if result.ok else "FAILED"
+        print(
+            f"[{number}/{len(configs)}] run {config.run_seed} {config.database}: {status} "
+            f"({result.verdict.operations} ops, {result.seconds:.1f} s)",
+            flush=True,
+        )
+        if not result.ok:
+            print(describe_failure(result), flush=True)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    pg_url = os.environ.get("TABKEEPER_TEST_PG_URL", "")
+    root = args.root or Path(tempfile.mkdtemp(prefix="tabkeeper-fault-"))
+    root.mkdir(parents=True, exist_ok=True)
+    configs = plan_runs(args, root, pg_url)
+    print(f"fault campaign: {len(configs)} runs, seed {args.seed}, folders under {root}")
+    results = run_campaign(configs, pg_url)
+    print()
+    print(summary_table(results))
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(f"\n{len(failed)} of {len(results)} runs failed:")
+        for result in failed:
+            print(describe_failure(result))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
