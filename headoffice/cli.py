@@ -56,7 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("file", type=Path)
     imports = add("import-docs", "import documents from a JSON Lines file, checked first")
     imports.add_argument("file", type=Path)
-    add("purge-tombstones", "delete deletions older than the tombstone retention")
+    purge = add("purge-tombstones", "delete deletions older than the tombstone retention")
+    purge.add_argument(
+        "--days",
+        type=int,
+        help="keep deletions of the last DAYS days (default: tombstone_retention_days); "
+        "terminals that last synced before the oldest one purged take a fresh snapshot",
+    )
     add("overdrafts", "list ledger entries that took an account below its limit")
     return parser
 
@@ -204,16 +210,18 @@ def _import_docs(runtime: HeadOfficeRuntime, args: argparse.Namespace) -> int:
     return 0
 
 
-def _purge(runtime: HeadOfficeRuntime, _args: argparse.Namespace) -> int:
+def _purge(runtime: HeadOfficeRuntime, args: argparse.Namespace) -> int:
     from headoffice.feed import purge_tombstones
 
-    days = runtime.settings.tombstone_retention_days
+    days = runtime.settings.tombstone_retention_days if args.days is None else args.days
+    if days < 0:
+        raise CommandFailedError("--days counts days to keep, 0 or more")
     before = runtime.now() - timedelta(days=days)
     with runtime.gate.begin() as conn:
         purged = purge_tombstones(conn, before)
     print(
-        f"Purged {purged:,} tombstones deleted before {before:%Y-%m-%d %H:%M} UTC "
-        f"(retention {days} days)."
+        f"Purged {purged:,} tombstone{'' if purged == 1 else 's'} deleted before "
+        f"{before:%Y-%m-%d %H:%M} UTC (kept {days} days)."
     )
     return 0
 
