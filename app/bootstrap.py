@@ -1,4 +1,5 @@
-"""The one place that wires Tabkeeper together: settings, store, worker, services, UI.
+"""The one place that wires Tabkeeper's screens together: the Qt application, devices,
+printers and the sync status, on top of the headless wiring in :mod:`app.wiring`.
 
 Nothing else builds long-lived objects; tests call :func:`open_terminal` with their own
 settings and close what it returns.
@@ -14,11 +15,10 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QApplication
-from sqlalchemy import Engine
 
-from app.demo import prepare_demo_store
 from app.devices.builders import BUILDERS
 from app.devices.events import DeviceStatus
 from app.devices.manager import ConfiguredDevice, DeviceManager, terminator
@@ -28,137 +28,34 @@ from app.devices.printing.queue_worker import receipt_renderer
 from app.devices.printing.station import PrintStation, configured_printers
 from app.devices.resolution import IdentificationResolver
 from app.devices.wedge import WedgeConfig
-from app.domain.loyalty import TierLadder
-from app.domain.staff import Actor, Role
-from app.services.accounts import AccountService
-from app.services.checkout import CheckoutService
-from app.services.devices import DeviceSettingsService
-from app.services.directory import Clock, DirectoryService, VenueSettings, utc_clock
-from app.services.dto import DeviceConfig, StoreFacts
-from app.services.duplicates import DuplicateFinder
-from app.services.identification import IdentificationService
-from app.services.identifiers import IdentifierService
-from app.services.merge import MergeService
-from app.services.photos import PhotoService
-from app.services.printing import PrintService
+from app.services.dto import DeviceConfig
 from app.services.receipt_layout import VenueInfo
-from app.services.tab_settings import TabSettings
-from app.services.tabs import TabService
-from app.services.worker import StoreWorker
-from app.settings import Settings, SettingsError, tab_settings
-from app.store.database import StoreLocation, create_session_factory, create_store_engine
-from app.store.migrate import current_revision, head_revision, upgrade_store
-from app.store.unit_of_work import SqlUnitOfWorkFactory
+from app.settings import Settings, SettingsError
+from app.sync.link import SyncLink
 from app.ui.app import close_application, create_application, run_headless_check, run_interactive
 from app.ui.devices_dialog import DevicesContext
 from app.ui.directory_context import DirectoryContext
 from app.ui.formatting import DisplayFormats
+from app.ui.head_office_dialog import HeadOfficeContext
 from app.ui.identification_banner import DeviceBridge
 from app.ui.main_window import MainWindow
 from app.ui.print_status import PrintQueueBridge, PrintQueueIndicator
+from app.ui.sync_status import SyncStatusBridge, SyncStatusIndicator
 from app.ui.tasks import TaskRunner
 from app.ui.virtual_display import DisplayStartError, VirtualDisplay, display_available
 from app.ui.wedge_filter import WedgeFilter
+from app.wiring.sync import open_sync
+from app.wiring.terminal import SignInError, Terminal, open_terminal, self_check
 
 log = logging.getLogger("app")
 
-DEMO_SIGN_IN = "Demo Manager"
-TIERS = ("Bronze", "Silver", "Gold")
-
-
-class SignInError(RuntimeError):
-    """The store has no active manager for the terminal to sign in as."""
-
-
-@dataclass(slots=True)
-class Terminal:
-    """Everything a running terminal holds; ``close()`` releases it in order."""
-
-    settings: Settings
-    location: StoreLocation
-    engine: Engine
-    worker: StoreWorker
-    uow_factory: SqlUnitOfWorkFactory
-    directory: DirectoryService
-    identifiers: IdentifierService
-    duplicates: DuplicateFinder
-    merges: MergeService
-    photos: PhotoService
-    identification: IdentificationService
-    device_settings: DeviceSettingsService
-    printing: PrintService
-    tab_settings: TabSettings
-    tabs: TabService
-    checkout: CheckoutService
-    accounts: AccountService
-    actor: Actor
-    seeded: bool = False
-    _closed: bool = field(default=False, repr=False)
-
-    def close(self) -> None:
-        """Finish queued work, stop the store thread, close the database."""
-        if self._closed:
-            return
-        self._closed = True
-        self.worker.shutdown(wait=True)
-        self.engine.dispose()
-
-    def promotion_categories(self) -> list[tuple[int, str]]:
-        """(id, name) of the active categories, for the customer form's choice."""
-        with self.uow_factory() as uow:
-            return [
-                (category.id, category.name)
-                for category in uow.catalogue.promotion_categories()
-                if category.active and category.id is not None
-            ]
-
-    def facts(self) -> StoreFacts:
-        return store_facts(self.location, self.engine, self.uow_factory)
-
-
-def open_terminal(settings: Settings, *, clock: Clock = utc_clock) -> Terminal:
-    """Open (creating, upgrading and on first run seeding) the store, and wire the services.
-
-    ``clock`` is what the services take as now (tests pass their own).
-    """
-    location = StoreLocation(settings.store_path)
-    engine = create_store_engine(location)
-    try:
-        revision = upgrade_store(engine)
-        log.info("Store %s is at schema revision %s", location.path, revision)
-        uow_factory = SqlUnitOfWorkFactory(create_session_factory(engine))
-        # A demo terminal seeds an empty store and completes one an earlier demo seeded.
-        seeded = settings.demo and prepare_demo_store(
-            engine, settings.demo_customers, settings.demo_seed
-        )
-        actor = _sign_in(uow_factory)
-        tabs = tab_settings(settings, _tiers(uow_factory))
-    except BaseException:
-        engine.dispose()
-        raise
-    worker = StoreWorker()
-    venue = VenueSettings(default_region=settings.default_region)
-    return Terminal(
-        settings=settings,
-        location=location,
-        engine=engine,
-        worker=worker,
-        uow_factory=uow_factory,
-        directory=DirectoryService(uow_factory, venue, clock),
-        identifiers=IdentifierService(uow_factory, venue, clock),
-        duplicates=DuplicateFinder(uow_factory),
-        merges=MergeService(uow_factory, clock),
-        photos=PhotoService(uow_factory),
-        identification=IdentificationService(uow_factory, venue, clock, tiers=tabs.tiers),
-        device_settings=DeviceSettingsService(uow_factory, TerminalDrivers(), clock),
-        printing=PrintService(uow_factory),
-        tab_settings=tabs,
-        tabs=TabService(uow_factory, tabs, clock),
-        checkout=CheckoutService(uow_factory, tabs, clock),
-        accounts=AccountService(uow_factory, tabs, clock),
-        actor=actor,
-        seeded=seeded,
-    )
+__all__ = [  # what tests and callers import from here; built in app.wiring
+    "Settings",
+    "SignInError",
+    "Terminal",
+    "open_terminal",
+    "self_check",
+]
 
 
 def start_devices(terminal: Terminal, bridge: DeviceBridge) -> DeviceManager:
@@ -285,56 +182,25 @@ def _wedge_filters(configs: list[DeviceConfig], manager: DeviceManager) -> list[
     return filters
 
 
-def _tiers(uow_factory: SqlUnitOfWorkFactory) -> TierLadder:
-    """Bronze, Silver and Gold, each with the promotion category of its name if there is
-    one (the demo seeds them)."""
-    with uow_factory() as uow:
-        named = {c.name: c.uuid for c in uow.catalogue.promotion_categories() if c.active}
-    return TierLadder.bronze_silver_gold(categories={t: named[t] for t in TIERS if t in named})
-
-
-def _sign_in(uow_factory: SqlUnitOfWorkFactory) -> Actor:
-    """The demo terminal signs in as the demo manager (PIN sign-in comes with the till)."""
-    with uow_factory() as uow:
-        staff = [member for member in uow.staff.all() if member.active]
-        chosen = next((m for m in staff if m.name == DEMO_SIGN_IN), None) or next(
-            (m for m in staff if m.role is Role.MANAGER), None
-        )
-        if chosen is None:
-            raise SignInError("No active manager in this store to sign in as; add one first.")
-        # Read inside the unit of work: leaving it expires what it loaded.
-        return Actor(staff_uuid=chosen.uuid, name=chosen.name, role=chosen.role)
-
-
-def store_facts(
-    location: StoreLocation, engine: Engine, uow_factory: SqlUnitOfWorkFactory
-) -> StoreFacts:
-    """The self-check's view of a store: where, which schema, how much in it."""
-    with uow_factory() as uow:
-        customers = uow.customers.count()
-        identifiers = uow.identifiers.count()
-    size = sum(
-        path.stat().st_size
-        for path in (location.path, location.path.with_name(location.path.name + "-wal"))
-        if path.exists()
+def sync_indicator(sync: SyncLink, settings: Settings) -> SyncStatusIndicator:
+    """The status bar's sync entry, told every status through a queued signal."""
+    bridge = SyncStatusBridge()
+    indicator = SyncStatusIndicator(
+        bridge, sync_now=sync.sync_now, time_zone=ZoneInfo(settings.time_zone)
     )
-    return StoreFacts(
-        path=str(location.path),
-        schema_revision=current_revision(engine),
-        head_revision=head_revision(),
-        customers=customers,
-        identifiers=identifiers,
-        size_bytes=size,
+    bridge.setParent(indicator)  # lives (and dies) with the widget, on the UI thread
+    sync.add_listener(bridge.deliver)
+    return indicator
+
+
+def head_office_context(sync: SyncLink, terminal: Terminal) -> HeadOfficeContext:
+    """The enrolment dialog's wiring: enrol through the sync link, suggest what is known."""
+    state = terminal.sync_store.state()
+    return HeadOfficeContext(
+        enrol=sync.enrol,
+        head_office_url=state.server_url or terminal.settings.head_office_url,
+        terminal_name=state.terminal_name or terminal.settings.terminal,
     )
-
-
-def self_check(settings: Settings) -> StoreFacts:
-    """Open the store as the app would and report on it (no window)."""
-    terminal = open_terminal(settings)
-    try:
-        return terminal.facts()
-    finally:
-        terminal.close()
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -348,8 +214,14 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the terminal; on a machine without a display, run the self-check on Xvfb."""
-    args = _parse(argv)
+    """Run the terminal; on a machine without a display, run the self-check on Xvfb.
+    ``sync …`` runs a sync command instead (app.wiring.cli), with no window."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["sync"]:
+        from app.wiring.cli import main as sync_main
+
+        return sync_main(arguments[1:])
+    args = _parse(arguments)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     check = args.check
@@ -406,15 +278,20 @@ def _run(settings: Settings, *, check: bool) -> int:
         stack.callback(printers.stop)
         wedges = KeyboardWedges(app, devices)
         wedges.install(terminal.device_settings.configured())
+        sync = open_sync(terminal)
+        stack.callback(sync.stop)
         window = MainWindow(
             context,
             venue_name=settings.venue_name,
             store_label=str(terminal.location.path),
             devices=devices_context(terminal, runner, devices, wedges, printers),
+            sync_status=sync_indicator(sync, settings),
+            head_office=head_office_context(sync, terminal),
         )
         bridge.sig_resolved.connect(window.banner.show_resolved)
         window.statusBar().addPermanentWidget(PrintQueueIndicator(print_bridge))
-        if not check:
+        if not check:  # the self-check stays off the network
+            sync.start()
             return run_interactive(app, window)
         report = run_headless_check(window, settings.selfcheck_dir, terminal.facts())
         print(report.as_text(), end="")

@@ -1,9 +1,9 @@
 """The terminal's settings, declared once with their types and defaults.
 
 Read from TABKEEPER_* environment variables (tests and kiosks use these) by
-:meth:`Settings.from_env`; :func:`tab_settings` turns the tab-related ones into the
-services' :class:`TabSettings`, refusing a bad value with a message naming its variable.
-Only app.bootstrap uses this module.
+:meth:`Settings.from_env`, which refuses a bad value with a message naming its variable;
+:func:`tab_settings` turns the tab-related ones into the services' :class:`TabSettings`.
+Only the wiring (app.bootstrap, app.wiring) uses this module.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from app.domain.ledger import RedemptionRate
 from app.domain.loyalty import TierLadder
 from app.domain.money import TaxMode, currency, to_minor
 from app.services.tab_settings import TabSettings
+from app.sync.client import check_head_office_url
+from app.sync.errors import SetupError
 
 STORE_FILE = "tabkeeper.db"
 _NO = ("0", "false", "no", "off")
@@ -48,6 +50,13 @@ class Settings:
     demo: bool = True  # seed an empty store, and complete an older demo store
     demo_customers: int = 2000  # seeded into an empty store on first run
     demo_seed: int = 7
+    # Sync with head office (docs/SYNC.md). Enrolment keeps head office's URL in the
+    # store; this one is used until then, or when the store names none.
+    head_office_url: str = ""
+    sync_interval_s: float = 30.0  # how often the worker syncs when nothing else asks
+    head_office_ca_file: Path | None = None  # a private CA's certificate (PEM)
+    offline_points_allowance: int = 0  # points a terminal may redeem offline, per sync
+    offline_purse_allowance_minor: int = 0  # purse spend allowed offline, per sync
 
     @property
     def store_path(self) -> Path:
@@ -77,6 +86,13 @@ class Settings:
             not in _NO,
             demo=env.get("TABKEEPER_DEMO", "1").strip().lower() not in _NO,
             demo_customers=_number(env, "TABKEEPER_DEMO_CUSTOMERS", d.demo_customers),
+            head_office_url=_url(env, "TABKEEPER_HEAD_OFFICE_URL"),
+            sync_interval_s=_seconds(env, "TABKEEPER_SYNC_INTERVAL_S", d.sync_interval_s),
+            head_office_ca_file=_path(env, "TABKEEPER_HEAD_OFFICE_CA_FILE"),
+            offline_points_allowance=_allowance(env, "TABKEEPER_OFFLINE_POINTS_ALLOWANCE"),
+            offline_purse_allowance_minor=_allowance(
+                env, "TABKEEPER_OFFLINE_PURSE_ALLOWANCE_MINOR"
+            ),
         )
 
 
@@ -88,6 +104,50 @@ def _number(env: Mapping[str, str], name: str, default: int) -> int:
         return int(text)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not “{text}”") from None
+
+
+def _allowance(env: Mapping[str, str], name: str) -> int:
+    value = _number(env, name, 0)
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more, not {value}")
+    return value
+
+
+MIN_SYNC_INTERVAL_S = 1.0
+MAX_SYNC_INTERVAL_S = 24 * 3600.0
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be a number of seconds, such as 30, not “{text}”"
+        ) from None
+    if not MIN_SYNC_INTERVAL_S <= value <= MAX_SYNC_INTERVAL_S:  # also refuses nan and inf
+        raise SettingsError(
+            f"{name} must be between {MIN_SYNC_INTERVAL_S:g} and {MAX_SYNC_INTERVAL_S:g} "
+            f"seconds, not {text}"
+        )
+    return value
+
+
+def _url(env: Mapping[str, str], name: str) -> str:
+    text = env.get(name, "").strip()
+    if not text:
+        return ""
+    try:
+        return check_head_office_url(text)
+    except SetupError as error:
+        raise SettingsError(f"{name}: {error}") from None
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    text = env.get(name, "").strip()
+    return Path(text).expanduser() if text else None
 
 
 def tab_settings(settings: Settings, tiers: TierLadder) -> TabSettings:

@@ -12,6 +12,7 @@ from app.services.dto import Changes
 from app.ui.devices_dialog import DevicesContext, DevicesDialog
 from app.ui.directory_window import DirectoryContext, DirectoryWindow
 from app.ui.enrol_dialog import EnrolDialog
+from app.ui.head_office_dialog import HeadOfficeContext, HeadOfficeDialog
 from app.ui.identification_banner import IdentificationBanner
 from app.ui.identification_view import CardOffer
 from app.ui.prompts import DialogPrompts, Prompts
@@ -32,11 +33,14 @@ class MainWindow(QMainWindow):
         store_label: str,
         prompts: Prompts | None = None,
         devices: DevicesContext | None = None,
+        sync_status: QWidget | None = None,
+        head_office: HeadOfficeContext | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._prompts = prompts
         self._devices = devices
+        self._head_office = head_office
         self.setWindowTitle(f"Tabkeeper — {venue_name}")
         self._record_context = context.record_context(prompts or DialogPrompts(self))
         self.banner = IdentificationBanner(self._record_context)
@@ -57,6 +61,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.busy)
         bar.addPermanentWidget(self.store_label)
         bar.addPermanentWidget(self.signed_in)
+        self.sync_status = sync_status
+        if sync_status is not None:
+            bar.addPermanentWidget(sync_status)
         self.directory.sig_message.connect(lambda text: bar.showMessage(text, MESSAGE_MS))
         context.runner.sig_failed.connect(lambda text: bar.showMessage(text, MESSAGE_MS))
         context.runner.sig_busy_changed.connect(
@@ -75,7 +82,15 @@ class MainWindow(QMainWindow):
             devices is not None and actor.may(Permission.CONFIGURE_DEVICES)
         )
         self.devices_action.triggered.connect(self.open_devices)
-        self.menuBar().addMenu("&Terminal").addAction(self.devices_action)
+        terminal_menu = self.menuBar().addMenu("&Terminal")
+        terminal_menu.addAction(self.devices_action)
+        self.head_office_action = QAction("Head office…", self)
+        self.head_office_action.setStatusTip("Enrol this terminal with head office to sync")
+        self.head_office_action.setEnabled(
+            head_office is not None and actor.may(Permission.CONFIGURE_DEVICES)
+        )
+        self.head_office_action.triggered.connect(self.open_head_office)
+        terminal_menu.addAction(self.head_office_action)
         self.resize(1280, 800)
 
     def start(self) -> None:
@@ -90,6 +105,20 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         dialog.start()
+        return dialog
+
+    def open_head_office(self) -> HeadOfficeDialog | None:
+        """Enrol this terminal with head office (managers only)."""
+        if self._head_office is None or not self.head_office_action.isEnabled():
+            return None
+        dialog = HeadOfficeDialog(self._head_office, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_enrolled.connect(
+            lambda name, url: self.statusBar().showMessage(
+                f"Enrolled as {name} with head office at {url}; syncing", MESSAGE_MS
+            )
+        )
+        dialog.open()
         return dialog
 
     def enrol(self, offer: CardOffer) -> EnrolDialog | None:
