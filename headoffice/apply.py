@@ -28,7 +28,7 @@ from headoffice.apply_ledger import apply_ledger_entry
 from headoffice.apply_tabs import apply_tab_closed, apply_tab_reopened
 from headoffice.customer_merge import apply_customers_merged
 from headoffice.documents_store import touch
-from headoffice.op_context import AlreadyAppliedError, OpContext, OpRejectedError
+from headoffice.op_context import AlreadyAppliedError, OpContext, OpRejectedError, printable
 from headoffice.row_versions import current_txid
 from headoffice.schema import applied_ops, is_postgresql
 
@@ -136,11 +136,15 @@ def _apply_one(ctx: OpContext, op: Operation, txid: int) -> OpResult:
         return _settle(ctx, op, OpStatus.DUPLICATE, "", txid)
     except DBAPIError as error:
         savepoint.rollback()
-        if is_postgresql(conn) and getattr(error.orig, "sqlstate", None) in _RACES:
+        state = str(getattr(error.orig, "sqlstate", "") or "") if is_postgresql(conn) else ""
+        if state in _RACES:
             raise RetryBatchError(
                 "another push changed the same records at the same moment; send the batch again"
             ) from error
-        raise
+        if not state.startswith("22"):  # not a value the database refused: a real fault
+            raise
+        reason = f"head office could not store a value of this operation ({state})"
+        return _settle(ctx, op, OpStatus.REJECTED, reason, txid)
     except (StatementError, DomainError, ValueError, TypeError, KeyError, ArithmeticError) as bug:
         # Input no check foresaw: refuse this operation rather than the whole batch.
         savepoint.rollback()
@@ -152,6 +156,7 @@ def _apply_one(ctx: OpContext, op: Operation, txid: int) -> OpResult:
 
 def _settle(ctx: OpContext, op: Operation, status: OpStatus, reason: str, txid: int) -> OpResult:
     """Keep an answer other than "applied" (the operation's own savepoint is gone)."""
+    reason = printable(reason)
     reason = reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 3] + "..."
     savepoint = ctx.conn.begin_nested()
     try:
@@ -170,9 +175,9 @@ def _record(ctx: OpContext, op: Operation, status: OpStatus, reason: str, txid: 
         insert(applied_ops).values(
             op_id=op.id,
             terminal_uuid=ctx.terminal_uuid,
-            kind=op.kind,
+            kind=printable(op.kind),
             status=status.value,
-            reason=reason,
+            reason=printable(reason),
             applied_at=ctx.now,
             txid=txid,
         )

@@ -94,7 +94,7 @@ def clash_reason(conn: Connection, kind: str, value: str, other_uuid: str) -> st
     label = kinds.get(kind, kind)
     return (
         f"{label} {mask_identifier(value)} is already in use: card {other_uuid}, {holder}. "
-        "Mark that card lost or expired first, or give this guest another card"
+        "Mark that card expired first, or give this guest another card"
     )
 
 

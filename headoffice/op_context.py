@@ -62,7 +62,7 @@ class OpContext:
                 insert(clamped_clocks).values(
                     op_id=self.op_id,
                     terminal_uuid=self.terminal_uuid,
-                    field=name[:64],
+                    field=printable(name)[:64],
                     sent=str(stamp),
                     clamped_to=str(clamped),
                     recorded_at=self.now,
@@ -97,3 +97,8 @@ def require_uuid(value: object, name: str) -> str:
 UUID_FIELD = Field("uuid", required=True, nullable=False)
 OBJECT_FIELD = Field("object", required=True, nullable=False)
 CLOCK_FIELD = Field("text", required=True, nullable=False, max_length=64)
+
+
+def printable(text: str) -> str:
+    """``text`` with the NUL character (which PostgreSQL's text refuses) made visible."""
+    return text.replace("\x00", "\\x00")

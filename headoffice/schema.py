@@ -200,7 +200,7 @@ closed_tabs = Table(
     Column("visit_customer_uuid", String(36)),  # whose figures the visit went to
     Column("closed_at", Instant, nullable=False),
     Column("paid_minor", BigInteger, nullable=False),
-    Column("guests", Integer, nullable=False),
+    Column("guests", BigInteger, nullable=False),
     Column("visit", Text, nullable=False),  # the visit's facts as JSON
     Column("payload", Text, nullable=False),  # the closed tab's view as sent
     Column("counted", Boolean, nullable=False),  # its visit is in the figures now

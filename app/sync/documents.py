@@ -242,6 +242,8 @@ def check_value(name: str, spec: Field, value: object) -> str | None:
                 problem = "must be text"
             elif spec.max_length and len(value) > spec.max_length:
                 problem = f"is longer than {spec.max_length} characters"
+            elif "\x00" in value:  # PostgreSQL's text cannot hold it; no name or note needs it
+                problem = "contains a NUL character"
         case "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 problem = "must be a whole number"
@@ -261,7 +263,7 @@ def check_value(name: str, spec: Field, value: object) -> str | None:
         case "decimal":
             problem = _decimal_problem(value)
         case "enum":
-            if value not in spec.values:
+            if not isinstance(value, str) or value not in spec.values:
                 problem = "must be one of " + ", ".join(sorted(spec.values))
         case "list":
             problem = None if isinstance(value, list) else "must be a list"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,17 +48,9 @@ def postgres_schema_engine(schema: str) -> Engine:
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ho_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A head-office database with its schema created, on SQLite then on PostgreSQL."""
-    if request.param == "sqlite":
-        engine = open_engine(f"sqlite:///{tmp_path / 'headoffice.db'}")
-        create_schema(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-        return
+@contextmanager
+def postgres_head_office() -> Iterator[Engine]:
+    """A head-office database in a fresh PostgreSQL schema, dropped afterwards."""
     admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
     schema = f"t_{secrets.token_hex(6)}"
     with admin.connect() as conn:
@@ -71,6 +64,28 @@ def ho_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
         with admin.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ho_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A head-office database with its schema created, on SQLite then on PostgreSQL."""
+    if request.param == "postgresql":
+        with postgres_head_office() as engine:
+            yield engine
+        return
+    engine = open_engine(f"sqlite:///{tmp_path / 'headoffice.db'}")
+    create_schema(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def ho_pg_engine() -> Iterator[Engine]:
+    """PostgreSQL only: for what only PostgreSQL does (concurrent writers)."""
+    with postgres_head_office() as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -4,18 +4,22 @@ the head-office tests. Each terminal has its own hybrid clock on a hand-moved wa
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from app.domain.hlc import HybridClock
 from app.domain.ids import new_uuid7
 from app.sync.wire import ENTITY_KINDS, Change, Operation, OpStatus
 from headoffice.apply import PushOutcome, apply_push
 from headoffice.feed import pull, snapshot_page
+from headoffice.row_versions import watermark
 from headoffice.schema import ENTITY_RANK, documents
+
+WATERMARK_WAIT_S = 60.0
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -134,8 +138,14 @@ class Terminal:
             "opened_at": closed,
             "closed_at": closed,
             "lines": [
-                {"uuid": new_uuid7(), "item_id": 3, "item_uuid": item, "quantity": qty,
-                 "voided": False, "name": "Pint"}
+                {
+                    "uuid": new_uuid7(),
+                    "item_id": 3,
+                    "item_uuid": item,
+                    "quantity": qty,
+                    "voided": False,
+                    "name": "Pint",
+                }
                 for item, qty in items
             ],
             "payments": [
@@ -146,7 +156,7 @@ class Terminal:
             "total_minor": paid_minor,
             "waiter_name": "Wendy",
             "customer_uuid": customer_uuid,
-        }  # fmt: skip
+        }
         return self.op("tab.closed", tab_uuid, payload)
 
     def later(self, seconds: float) -> None:
@@ -186,8 +196,30 @@ def all_documents(engine: Engine) -> dict[tuple[str, str], dict[str, Any]]:
     return {(ENTITY_KINDS[r.rank], r.uuid): json.loads(r.data) for r in rows}
 
 
+def wait_for_watermark(engine: Engine) -> None:
+    """Wait until every transaction that wrote a document so far is below the watermark.
+
+    On PostgreSQL the watermark is the oldest transaction running anywhere on the
+    cluster, and other engineers' tests share it: a pull meanwhile rightly answers less.
+    """
+    if engine.dialect.name != "postgresql":
+        return  # SQLite: every committed write is below the watermark at once
+    with engine.connect() as conn:
+        newest = conn.scalar(select(func.max(documents.c.txid))) or 0
+        deadline = time.monotonic() + WATERMARK_WAIT_S
+        while watermark(conn) <= newest:
+            conn.rollback()
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"a transaction on the PostgreSQL cluster ran for {WATERMARK_WAIT_S} s"
+                )
+            time.sleep(0.01)  # polling the condition: no event says a transaction ended
+
+
 def pull_all(engine: Engine, cursor: str, limit: int = 3) -> tuple[list[Change], str]:
-    """Every change after ``cursor``, page by page; the changes and the last cursor."""
+    """Every change after ``cursor`` written so far, page by page; the changes and the
+    last cursor."""
+    wait_for_watermark(engine)
     changes: list[Change] = []
     while True:
         with engine.connect() as conn:
@@ -200,6 +232,7 @@ def pull_all(engine: Engine, cursor: str, limit: int = 3) -> tuple[list[Change],
 
 def snapshot_all(engine: Engine, limit: int = 3) -> tuple[list[Change], list[Any], str]:
     """A whole snapshot, page by page: changes, openings and the pull cursor."""
+    wait_for_watermark(engine)
     changes: list[Change] = []
     openings: list[Any] = []
     page = ""

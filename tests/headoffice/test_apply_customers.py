@@ -145,8 +145,12 @@ def test_notes_are_a_union_by_uuid(ho_engine: Engine, ho_clock: HybridClock) -> 
     bar, terrace = Terminal("bar"), Terminal("terrace")
     uuid, create = bar.new_customer("Ada Lovelace")
     push(ho_engine, bar, [create], ho_clock)
-    note = {"uuid": "019a0000-0000-7000-8000-000000000001", "text": "Likes a window seat",
-            "author": "Wendy", "created_at": "2026-11-23T12:00:00+00:00"}  # fmt: skip
+    note = {
+        "uuid": "019a0000-0000-7000-8000-000000000001",
+        "text": "Likes a window seat",
+        "author": "Wendy",
+        "created_at": "2026-11-23T12:00:00+00:00",
+    }
     other = dict(note, uuid="019a0000-0000-7000-8000-000000000002", text="Birthday in May")
     ops_bar = [bar.op("customer.note", uuid, {"customer_uuid": uuid, "note": note})]
     ops_terrace = [
