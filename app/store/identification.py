@@ -1,7 +1,8 @@
 """The reads behind identification: one customer's card in a few indexed queries.
 
-The card row, then for all the cards at once: restrictions, the ledger's sums (an
-index-only read of the covering balance index) and open tabs. No ORM objects.
+The card row, then for all the cards at once: restrictions, the balances (head office's
+openings plus the ledger's sums, an index-only read of the covering balance index) and
+open tabs. No ORM objects.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.domain.ledger import AccountKind, EntryKind
 from app.domain.tab_parts import TabStatus
 from app.services.dto import CategoryCard, CustomerCard, OpenTabRef, Restriction
 from app.store import schema
+from app.store.sync_schema import sync_openings
 from app.store.tab_schema import guest_tabs, ledger_entries
 
 _c = schema.customers.c
@@ -99,22 +101,45 @@ class SqlIdentificationQueries:
         ]
 
     def _accounts(self, customer_ids: Sequence[int]) -> dict[int, _Accounts]:
+        """Balances are head office's openings plus the entries held here; lifetime points
+        count those of the customers merged into each (their earnings stay theirs)."""
         if not customer_ids:
             return {}
-        e = ledger_entries.c
+        owner = {key: key for key in customer_ids}
+        c = schema.customers.c
+        for merged, survivor in self._session.execute(
+            select(c.id, c.merged_into_id).where(c.merged_into_id.in_(list(customer_ids)))
+        ):
+            owner.setdefault(merged, survivor)
+        members = list(owner)
+        e, o = ledger_entries.c, sync_openings.c
         sums: dict[int, _Accounts] = {}
+        for customer_id, account, amount, lifetime in self._session.execute(
+            select(o.customer_id, o.account, o.amount, o.lifetime_points).where(
+                o.customer_id.in_(members)
+            )
+        ):
+            found = sums.setdefault(owner[customer_id], _Accounts())
+            if customer_id == owner[customer_id]:
+                if account == AccountKind.PURSE.value:
+                    found.purse_minor += int(amount)
+                else:
+                    found.points += int(amount)
+            if account == AccountKind.POINTS.value:
+                found.lifetime_points += int(lifetime)
         reversals = False
         for customer_id, account, kind, total in self._session.execute(
             select(e.customer_id, e.account, e.kind, func.sum(e.amount))
-            .where(e.customer_id.in_(list(customer_ids)))
+            .where(e.customer_id.in_(members))
             .group_by(e.customer_id, e.account, e.kind)
         ):
-            found = sums.setdefault(customer_id, _Accounts())
+            found = sums.setdefault(owner[customer_id], _Accounts())
             amount = int(total or 0)
+            own = customer_id == owner[customer_id]
             if account is AccountKind.PURSE:
-                found.purse_minor += amount
+                found.purse_minor += amount if own else 0
                 continue
-            found.points += amount
+            found.points += amount if own else 0
             if kind is EntryKind.EARN:
                 found.lifetime_points += amount
             reversals = reversals or kind is EntryKind.REVERSE
@@ -124,14 +149,14 @@ class SqlIdentificationQueries:
                 select(e.customer_id, func.sum(e.amount))
                 .join(earned, earned.c.uuid == e.reverses_uuid)
                 .where(
-                    e.customer_id.in_(list(customer_ids)),
+                    e.customer_id.in_(members),
                     e.account == AccountKind.POINTS.value,
                     e.kind == EntryKind.REVERSE.value,
                     earned.c.kind == EntryKind.EARN.value,
                 )
                 .group_by(e.customer_id)
             ):
-                sums[customer_id].lifetime_points += int(total or 0)
+                sums[owner[customer_id]].lifetime_points += int(total or 0)
         return sums
 
     def _open_tabs(self, customer_ids: Sequence[int]) -> dict[int, list[OpenTabRef]]:

@@ -32,6 +32,14 @@ _CATALOGUE = (
     "dining_tables",
 )
 _OUTBOX_COLUMNS = ("ho_txid", "acked_at", "reason", "status", "hlc")
+_NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+# A UUIDv7 made by SQLite, for notes written by plain SQL that names no uuid.
+_UUID7_SQL = (
+    f"(substr(printf('%012x', {_NOW_MS}), 1, 8) || '-' || substr(printf('%012x', {_NOW_MS}), 9, 4)"
+    " || '-7' || substr(lower(hex(randomblob(2))), 2) || '-'"
+    " || substr('89ab', 1 + abs(random() % 4), 1) || substr(lower(hex(randomblob(2))), 2)"
+    " || '-' || lower(hex(randomblob(6))))"
+)
 
 
 def _clocks() -> sa.Column[str]:
@@ -61,7 +69,12 @@ def _existing_tables() -> None:
             [{"note_id": note_id, "uuid": new_uuid7()} for note_id in ids],
         )
     with op.batch_alter_table("customer_notes") as batch_op:
-        batch_op.alter_column("uuid", existing_type=sa.String(length=36), nullable=False)
+        batch_op.alter_column(
+            "uuid",
+            existing_type=sa.String(length=36),
+            nullable=False,
+            server_default=sa.text(_UUID7_SQL),
+        )
         batch_op.create_unique_constraint(op.f("uq_customer_notes_uuid"), ["uuid"])
 
 
@@ -84,6 +97,7 @@ def _outbox() -> None:
         sqlite_where=sa.text("status = 'pending'"),
         postgresql_where=sa.text("status = 'pending'"),
     )
+    op.create_index("ix_outbox_entity_uuid", "outbox", ["entity_uuid"])
 
 
 def _sync_tables() -> None:
@@ -137,6 +151,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("sync_waiting", "sync_openings_staged", "sync_openings", "sync_state"):
         op.drop_table(table)
+    op.drop_index("ix_outbox_entity_uuid", "outbox")
     op.drop_index("ix_outbox_pending", "outbox")
     op.create_index(
         "ix_outbox_pending",
