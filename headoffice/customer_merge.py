@@ -77,6 +77,9 @@ def merge_customers(ctx: OpContext, survivor_uuid: str, merged_uuid: str) -> Non
     survivor["notes"] = sorted(
         notes.values(), key=lambda n: (str(n.get("created_at")), str(n.get("uuid")))
     )
+    if "alias" in changed:  # an alias names one customer: it moves, as at the terminal
+        merged["alias"] = None
+        merged.setdefault("clocks", {})["alias"] = stamp
     merged["merged_into_uuid"] = survivor_uuid
     merged["status"] = CustomerStatus.INACTIVE.value
     merged["status_reason"] = f"Merged into {name}"[:200]

@@ -30,11 +30,11 @@ def test_the_same_guest_created_on_two_tills_is_merged_into_the_older(
     ho_engine: Engine, ho_clock: HybridClock
 ) -> None:
     bar, terrace = Terminal("bar"), Terminal("terrace")
-    older, create_older = bar.new_customer("Zoë O'Brien", PHONE, company="Acme")
+    older, create_older = bar.new_customer("Zoë O'Brien", PHONE, company="Acme", alias=None)
     _, card_a = bar.new_card(older, "04AA01")
     terrace.later(600)  # created ten minutes later, offline, on another till
     newer, create_newer = terrace.new_customer(
-        "ZOE  O'BRIEN", PHONE, emails=[{"address": "zoe@example.com", "primary": True}]
+        "ZOE  O'BRIEN", PHONE, emails=[{"address": "zoe@example.com", "primary": True}], alias="Zo"
     )
     newer_card, card_b = terrace.new_card(newer, "04BB02")
     # The newer one reaches head office first, with points and a purse.
@@ -62,6 +62,7 @@ def test_the_same_guest_created_on_two_tills_is_merged_into_the_older(
     assert (merged["status"], merged["status_reason"]) == ("inactive", "Merged into Zoë O'Brien")
     assert survivor["merged_into_uuid"] is None
     assert survivor["company"] == "Acme"
+    assert (survivor["alias"], merged["alias"]) == ("Zo", None)  # an alias moves
     assert survivor["emails"] == [{"address": "zoe@example.com", "primary": True}]
     assert survivor["phones"] == [{"e164": PHONE, "kind": "mobile", "primary": True}]
     assert document(ho_engine, "identifier", newer_card)["customer_uuid"] == older  # type: ignore[index]
