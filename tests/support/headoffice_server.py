@@ -201,9 +201,25 @@ class HeadOfficeProcess:
             )
         return result
 
-    def enrolment_code(self, terminal_name: str = "Till 1") -> str:
-        """A fresh one-time code, made by the CLI as a manager would."""
-        return self.cli("enrol-code", terminal_name).stdout.strip()
+    def enrolment_code(self, terminal_name: str = "Till 1", *, by_cli: bool = False) -> str:
+        """A fresh one-time code: made in this process with head office's own code (fast),
+        or by ``python -m headoffice enrol-code`` as a manager would (``by_cli``)."""
+        if by_cli:
+            return self.cli("enrol-code", terminal_name).stdout.strip()
+        from datetime import UTC, datetime
+
+        from headoffice.config import normalise_database_url
+        from headoffice.engine import WriteGate, open_engine
+        from headoffice.schema import create_schema
+        from headoffice.terminals import issue_code
+
+        engine = open_engine(normalise_database_url(self.database_url))
+        try:
+            create_schema(engine)
+            with WriteGate(engine).begin() as conn:
+                return issue_code(conn, terminal_name, datetime.now(UTC)).code
+        finally:
+            engine.dispose()
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client on this server (trusting its certificate under TLS), sending

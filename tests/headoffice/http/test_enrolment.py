@@ -21,7 +21,7 @@ def post_code(http: httpx.Client, code: str, name: str = "Till 2") -> httpx.Resp
 
 
 def test_a_code_enrols_one_terminal_once(headoffice: HeadOfficeProcess) -> None:
-    code = headoffice.enrolment_code("Till 2")
+    code = headoffice.enrolment_code("Till 2", by_cli=True)
     assert CODE.match(code), code
 
     with headoffice.client() as http:
