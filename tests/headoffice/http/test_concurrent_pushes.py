@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.domain.ids import new_uuid7
+from tests.headoffice.http.feeds import settled
 from tests.support.headoffice_server import HeadOfficeProcess
 
 SENDERS = 12
@@ -73,21 +74,26 @@ def test_the_same_batch_from_many_connections_is_applied_once(
         )
     batch = [entry(customer_uuid, n) for n in range(1, 41)]
 
-    def send(_sender: int) -> tuple[int, list[str]]:
+    def send(_sender: int) -> tuple[int, list[str], int]:
         with headoffice.client(terminal.token) as http:
             answer = http.post("/v1/push", json={"ops": batch})
-        statuses = [r["status"] for r in answer.json().get("results", [])]
-        return answer.status_code, statuses
+        body = answer.json()
+        return (
+            answer.status_code,
+            [r["status"] for r in body.get("results", [])],
+            body.get("txid", 0),
+        )
 
     with ThreadPoolExecutor(SENDERS) as pool:
         answers = list(pool.map(send, range(SENDERS)))
     with headoffice.client(terminal.token) as http:
+        settled(http, max(txid for _, _, txid in answers))
         snapshot = http.get("/v1/snapshot", params={"limit": 100}).json()
 
     assert created.json()["results"][0]["status"] == "applied", created.text
-    assert [code for code, _ in answers] == [200] * SENDERS
+    assert [code for code, _, _ in answers] == [200] * SENDERS
     for position in range(len(batch)):
-        statuses = sorted(statuses[position] for _, statuses in answers)
+        statuses = sorted(statuses[position] for _, statuses, _ in answers)
         assert statuses == ["applied"] + ["duplicate"] * (SENDERS - 1)
     points = [o for o in snapshot["openings"] if o["customer_uuid"] == customer_uuid]
     assert [(o["account"], o["amount"]) for o in points] == [("points", sum(range(1, 41)))]

@@ -12,6 +12,7 @@ import httpx
 from app.domain.hlc import parse_stamp
 from app.domain.ids import new_uuid7
 from app.sync.wire import ENTITY_KINDS, PullResponse, PushResponse, SnapshotPage
+from tests.headoffice.http.feeds import settled
 from tests.support.headoffice_server import REPO_ROOT, HeadOfficeProcess
 
 SEED = REPO_ROOT / "resources" / "headoffice" / "seed-example.json"
@@ -88,6 +89,7 @@ def test_seed_snapshot_push_pull_and_openings(headoffice: HeadOfficeProcess) -> 
         uuid, op = new_customer(terminal.terminal_uuid, "Ada Lovelace")
         first = http.post("/v1/push", json={"ops": [op, points(uuid, 120)]})
         again = http.post("/v1/push", json={"ops": [op]})
+        settled(http, first.json()["txid"])
         pulled = http.get("/v1/pull", params={"cursor": cursor, "limit": 100})
         next_cursor = PullResponse.model_validate_json(pulled.content).cursor
         idle = http.get("/v1/pull", params={"cursor": next_cursor})
