@@ -10,11 +10,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from headoffice import feed
 from headoffice.engine import open_engine
 from headoffice.schema import applied_ops, closed_tabs, ledger
+from headoffice.schema import balances as balance_rows
 
 SNAPSHOT_PAGE = 500
 
@@ -50,6 +51,62 @@ def read_head_office(database_url: str) -> HeadOfficeView:
     try:
         with engine.connect() as conn, conn.begin():
             return _read(conn)
+    finally:
+        engine.dispose()
+
+
+def doubled_at_head_office(database_url: str) -> list[str]:
+    """What head office holds more than once, read cheaply by SQL: an operation with more
+    than one ledger row, a tab closed twice, a balance that is not its ledger's sum, an
+    applied ledger operation with no ledger row."""
+    engine = open_engine(database_url)
+    try:
+        with engine.connect() as conn, conn.begin():
+            found = [
+                f"operation {op}: {n} ledger rows"
+                for op, n in conn.execute(
+                    select(ledger.c.op_id, func.count())
+                    .where(ledger.c.op_id.is_not(None))
+                    .group_by(ledger.c.op_id)
+                    .having(func.count() > 1)
+                )
+            ]
+            found += [
+                f"tab {tab}: closed {n} times"
+                for tab, n in conn.execute(
+                    select(closed_tabs.c.tab_uuid, func.count())
+                    .group_by(closed_tabs.c.tab_uuid)
+                    .having(func.count() > 1)
+                )
+            ]
+            sums = {
+                (str(c), str(a)): int(total)
+                for c, a, total in conn.execute(
+                    select(
+                        ledger.c.customer_uuid, ledger.c.account, func.sum(ledger.c.amount)
+                    ).group_by(ledger.c.customer_uuid, ledger.c.account)
+                )
+            }
+            sums = {key: total for key, total in sums.items() if total}
+            for c, a, amount in conn.execute(
+                select(balance_rows.c.customer_uuid, balance_rows.c.account, balance_rows.c.amount)
+            ):
+                if int(amount) != sums.pop((str(c), str(a)), 0):
+                    found.append(f"customer {c} {a}: balance {amount}, ledger sum differs")
+            found += [
+                f"customer {c} {a}: ledger sum {n}, no balance" for (c, a), n in sums.items() if n
+            ]
+            with_rows = set(conn.scalars(select(ledger.c.op_id).where(ledger.c.op_id.is_not(None))))
+            found += [
+                f"ledger operation {op} applied with no ledger row"
+                for op in conn.scalars(
+                    select(applied_ops.c.op_id).where(
+                        applied_ops.c.kind == "ledger.entry", applied_ops.c.status == "applied"
+                    )
+                )
+                if op not in with_rows
+            ]
+            return found
     finally:
         engine.dispose()
 

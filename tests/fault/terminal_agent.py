@@ -1,6 +1,6 @@
 """A terminal as a process of its own, for the fault campaign.
 
-    python -m tests.fault.terminal_agent --store S --head-office URL --code C --seed N ...
+    python -m tests.fault.terminal_agent --data-dir D --head-office URL --code C --seed N ...
 
 It enrols its store with head office (through the proxy), starts the sync worker, and
 runs a seeded workload through the real services, journalling every step's operations
@@ -28,28 +28,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from app.sync.errors import OfflineError, ServerError
+from app.wiring.sync import HeadlessTerminal
 from tests.fault import store_reads
-from tests.fault.agent_terminal import (
-    AGENT_ACTOR,
-    AgentTerminal,
-    SkewedClock,
-    enrol,
-    open_agent_terminal,
-    open_store,
-)
+from tests.fault.agent_terminal import AGENT_ACTOR, SkewedClock, enrol, open_agent_terminal
 from tests.fault.journal import Journal, JournalEntry, read_journal
 from tests.fault.processes import WaitTimeoutError, wait_until
 from tests.fault.workload import Workload
 
 log = logging.getLogger("fault.agent")
-ENROL_TIMEOUT_S = 60.0
 CATALOGUE_TIMEOUT_S = 30.0
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.fault.terminal_agent")
-    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True, help="holds the store")
     parser.add_argument("--head-office", required=True, help="head office's URL (the proxy)")
     parser.add_argument("--code", required=True, help="the one-time enrolment code")
     parser.add_argument("--name", required=True, help="the terminal's name")
@@ -78,24 +70,7 @@ def read_status(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _enrol(args: argparse.Namespace, clock: SkewedClock) -> None:
-    engine, _uow, sync_store = open_store(args.store)
-    try:
-
-        def attempt() -> bool:
-            try:
-                enrol(sync_store, args.head_office, args.code, args.name, clock)
-            except (OfflineError, ServerError) as error:  # the request never got an answer
-                log.info("enrolment not answered yet: %s", error)
-                return False
-            return True
-
-        wait_until(attempt, timeout_s=ENROL_TIMEOUT_S, what=f"{args.name} to enrol")
-    finally:
-        engine.dispose()
-
-
-def _recover(journal: Journal, entries: list[JournalEntry], terminal: AgentTerminal) -> int:
+def _recover(journal: Journal, entries: list[JournalEntry], terminal: HeadlessTerminal) -> int:
     """Journal what the store committed after the last whole journal line; returns the
     next step to run."""
     last_max = max((e.outbox_max for e in entries), default=0)
@@ -107,7 +82,7 @@ def _recover(journal: Journal, entries: list[JournalEntry], terminal: AgentTermi
     return next_step
 
 
-def _await_catalogue(terminal: AgentTerminal, stopping: threading.Event) -> None:
+def _await_catalogue(terminal: HeadlessTerminal, stopping: threading.Event) -> None:
     """On its first start, let the first snapshot bring the menu and floor (bounded:
     without them the workload still runs, only with no guest tabs)."""
     try:
@@ -122,11 +97,15 @@ def _await_catalogue(terminal: AgentTerminal, stopping: threading.Event) -> None
 
 def run(args: argparse.Namespace) -> int:
     clock = SkewedClock(timedelta(seconds=args.clock_offset_s))
-    _enrol(args, clock)
     stopping = threading.Event()
     terminal = open_agent_terminal(
-        args.store, name=args.name, clock=clock, sync_interval_s=args.sync_interval_s
+        args.data_dir, name=args.name, clock=clock, sync_interval_s=args.sync_interval_s
     )
+    try:
+        enrol(terminal, args.head_office, args.code, args.name)
+    except BaseException:
+        terminal.close()
+        raise
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         stopping.set()  # the main thread only ever waits on this event, never holds it
@@ -141,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         while not stopping.is_set():
             if sync_wanted.wait(0.5):
                 sync_wanted.clear()
-                terminal.worker.sync_now()
+                terminal.sync.sync_now()
 
     threading.Thread(target=ask_for_syncs, name="sync-now", daemon=True).start()
 
@@ -162,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             run_seed=args.run_seed,
             terminal_index=args.index,
+            run=terminal.run,  # on the store thread, the one writer, as the screens do
         )
         while step < args.steps and not stopping.is_set():
             before = store_reads.outbox_max(terminal.engine)
@@ -177,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
             step += 1
             write_status(args.status, pid=os.getpid(), step=step, done=False, errors=errors)
             if ops:
-                terminal.worker.nudge()
+                terminal.sync.nudge()
             stopping.wait(pace.uniform(0, 2 * args.pace_ms / 1000))
         write_status(args.status, pid=os.getpid(), step=step, done=True, errors=errors)
         stopping.wait()

@@ -48,9 +48,10 @@ def read_terminal(store: Path) -> TerminalView:
         uow_factory = SqlUnitOfWorkFactory(create_session_factory(engine))
         with uow_factory() as uow, engine.connect() as conn:
             customer_ids = list(conn.scalars(select(schema.customers.c.id)))
-            uuids = dict(
-                conn.execute(select(schema.customers.c.id, schema.customers.c.uuid)).tuples()
-            )
+            uuids = {
+                row.id: row.uuid
+                for row in conn.execute(select(schema.customers.c.id, schema.customers.c.uuid))
+            }
             for customer_id in customer_ids:
                 customer = uow.customers.get(customer_id)
                 if customer is None:

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
@@ -23,6 +23,7 @@ from app.domain.identifiers import IdentifierKind
 from app.domain.ledger import AccountKind
 from app.domain.payments import Tender
 from app.domain.staff import Actor
+from app.domain.tab_parts import IdentifiedBy
 from app.services.accounts import AccountService
 from app.services.checkout import CheckoutService
 from app.services.customer_form import AttributeEntry, CustomerForm, EmailEntry, PhoneEntry
@@ -49,6 +50,14 @@ WEIGHTS: Mapping[str, float] = {
     "adjust_points": 1.0,
     "withdraw": 0.5,
 }
+
+
+T = TypeVar("T")
+Runner = Callable[..., Any]  # runs ``use_case(*args, **kwargs)``, e.g. on the store thread
+
+
+def _direct(use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return use_case(*args, **kwargs)
 
 
 class TerminalServices(Protocol):
@@ -97,10 +106,12 @@ class Workload:
         seed: int,
         run_seed: int,
         terminal_index: int,
+        run: Runner = _direct,
     ) -> None:
         if not 0 <= terminal_index < SHARED_DIGIT:
             raise ValueError(f"a campaign runs at most {SHARED_DIGIT} terminals")
         self._s = services
+        self._run = run
         self._actor = actor
         self._seed = seed
         self._run_seed = run_seed
@@ -143,7 +154,7 @@ class Workload:
             last_name=last,
             phones=(PhoneEntry(e164, PhoneKind.MOBILE, primary=True),),
         )
-        saved = self._s.directory.create(self._actor, form)
+        saved = self._run(self._s.directory.create, self._actor, form)
         return {"customer_uuid": saved.record.uuid, "name": f"{first} {last}", "phone": e164}
 
     def _customer(self, rng: random.Random) -> int | None:
@@ -154,7 +165,7 @@ class Workload:
         customer_id = self._customer(rng)
         if customer_id is None:
             return {"skipped": "no customer yet"}
-        record = self._s.directory.open_record(self._actor, customer_id)
+        record = self._run(self._s.directory.open_record, self._actor, customer_id)
         form = record.form
         tag = f"t{self._index}s{number}"
         changes: dict[str, Any] = {}
@@ -174,16 +185,15 @@ class Workload:
                     changes["attributes"] = (AttributeEntry("table", rng.choice("ABCDEF")),)
                 case "alias":
                     changes["alias"] = tag
-        self._s.directory.edit(self._actor, customer_id, replace(form, **changes))
+        self._run(self._s.directory.edit, self._actor, customer_id, replace(form, **changes))
         return {"customer_uuid": record.uuid, "fields": sorted(changes)}
 
     def _add_note(self, rng: random.Random, number: int) -> dict[str, Any]:
         customer_id = self._customer(rng)
         if customer_id is None:
             return {"skipped": "no customer yet"}
-        saved = self._s.directory.add_note(
-            self._actor, customer_id, f"note {number} from terminal {self._index}"
-        )
+        text = f"note {number} from terminal {self._index}"
+        saved = self._run(self._s.directory.add_note, self._actor, customer_id, text)
         return {"customer_uuid": saved.record.uuid}
 
     def _issue_card(self, rng: random.Random, number: int) -> dict[str, Any]:
@@ -191,10 +201,8 @@ class Workload:
         if customer_id is None:
             return {"skipped": "no customer yet"}
         value = f"{self._index:02X}{number:06X}{rng.randrange(256):02X}"
-        view = self._s.identifiers.issue(
-            self._actor,
-            CardRequest(IdentifierKind.SMART_CARD, value, customer_id=customer_id, label="Fob"),
-        )
+        request = CardRequest(IdentifierKind.SMART_CARD, value, customer_id=customer_id)
+        view = self._run(self._s.identifiers.issue, self._actor, request)
         return {"identifier_uuid": view.uuid, "value": view.value}
 
     # --- tabs and accounts ---------------------------------------------------------
@@ -205,27 +213,31 @@ class Workload:
         if not items or not tables:
             return {"skipped": "no menu or floor from head office yet"}
         customer_id = self._customer(rng) if rng.random() < 0.8 else None
-        tab = self._s.tabs.open(
+        tab = self._run(
+            self._s.tabs.open,
             self._actor,
             table_id=rng.choice(tables),
             guests=1 + rng.randrange(4),
             customer_id=customer_id,
+            identified_by=IdentifiedBy.NONE if customer_id is None else IdentifiedBy.SEARCH,
         )
         for _ in range(1 + rng.randrange(4)):
-            self._s.tabs.add_item(self._actor, tab.uuid, rng.choice(items), 1 + rng.randrange(3))
-        view = self._s.tabs.send_order(self._actor, tab.uuid)
+            item, quantity = rng.choice(items), 1 + rng.randrange(3)
+            self._run(self._s.tabs.add_item, self._actor, tab.uuid, item, quantity)
+        view = self._run(self._s.tabs.send_order, self._actor, tab.uuid)
         tenders = self._tenders(rng, customer_id, view.due_minor)
+        pay_and_close = self._s.checkout.pay_and_close
         try:
-            closed = self._s.checkout.pay_and_close(self._actor, tab.uuid, tenders)
+            closed = self._run(pay_and_close, self._actor, tab.uuid, tenders)
         except DomainError:  # points or purse refused (the offline cap, say): pay cash
             tenders = [Tender.in_cash(view.due_minor)]
-            closed = self._s.checkout.pay_and_close(self._actor, tab.uuid, tenders)
+            closed = self._run(pay_and_close, self._actor, tab.uuid, tenders)
         return {"tab_uuid": closed.uuid, "total_minor": closed.total_minor}
 
     def _tenders(self, rng: random.Random, customer_id: int | None, due: int) -> list[Tender]:
         tenders: list[Tender] = []
         if customer_id is not None:
-            summary = self._s.accounts.summary(self._actor, customer_id)
+            summary = self._run(self._s.accounts.summary, self._actor, customer_id)
             if summary.points > 0 and summary.points_value_minor > 0 and rng.random() < 0.5:
                 # at most the points that cover what is due, whole points at the venue's rate
                 worth = min(due, summary.points_value_minor)
@@ -244,7 +256,8 @@ class Workload:
         customer_id = self._customer(rng)
         if customer_id is None:
             return {"skipped": "no customer yet"}
-        change = self._s.accounts.top_up(self._actor, customer_id, 100 * rng.randint(1, 50))
+        amount = 100 * rng.randint(1, 50)
+        change = self._run(self._s.accounts.top_up, self._actor, customer_id, amount)
         return {"change": repr(change)[:200]}
 
     def _adjust_points(self, rng: random.Random, number: int) -> dict[str, Any]:
@@ -252,18 +265,17 @@ class Workload:
         if customer_id is None:
             return {"skipped": "no customer yet"}
         amount = rng.choice((-1, 1)) * rng.randint(1, 200)
-        self._s.accounts.adjust(
-            self._actor, customer_id, AccountKind.POINTS, amount, "fault campaign"
-        )
+        adjust = self._s.accounts.adjust
+        self._run(adjust, self._actor, customer_id, AccountKind.POINTS, amount, "fault campaign")
         return {"amount": amount}
 
     def _withdraw(self, rng: random.Random, number: int) -> dict[str, Any]:
         customer_id = self._customer(rng)
         if customer_id is None:
             return {"skipped": "no customer yet"}
-        summary = self._s.accounts.summary(self._actor, customer_id)
+        summary = self._run(self._s.accounts.summary, self._actor, customer_id)
         if summary.purse_minor <= 0:
             return {"skipped": "empty purse"}
         amount = rng.randint(1, summary.purse_minor)
-        self._s.accounts.withdraw(self._actor, customer_id, amount, "fault campaign")
+        self._run(self._s.accounts.withdraw, self._actor, customer_id, amount, "fault campaign")
         return {"amount": amount}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from app.settings import STORE_FILE
 from headoffice.cli import main as headoffice_cli
 from tests.fault import store_reads
 from tests.fault.file_keyring import BACKEND, FILE_VARIABLE
@@ -41,7 +42,7 @@ class Agent:
 
     @property
     def store(self) -> Path:
-        return self.folder / "store.db"
+        return self.folder / STORE_FILE
 
     @property
     def journal(self) -> Path:
@@ -137,7 +138,7 @@ class World:
         )
         argv = python_module(
             "tests.fault.terminal_agent",
-            *("--store", str(folder / "store.db"), "--head-office", proxy_url),
+            *("--data-dir", str(folder), "--head-office", proxy_url),
             *("--code", code, "--name", name, "--index", str(index)),
             *("--seed", str(seed), "--run-seed", str(run_seed), "--steps", str(steps)),
             *("--pace-ms", str(pace_ms), "--clock-offset-s", str(clock_offset_s)),
