@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # Inputs per parser for `make fuzz` (the normal test run feeds each parser 100,000).
 FUZZ_RUNS ?= 2000000
 
-.PHONY: setup run test fuzz bench lint
+.PHONY: setup run test fuzz bench lint fault-campaign
 
 setup:
 	@scripts/setup.sh
@@ -38,6 +38,15 @@ bench: setup
 	scripts/test-services.sh start; \
 	source var/test-services.env; \
 	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
+
+# The fault campaign (docs/SYNC.md, "Fault campaign"): randomised runs of real head-office
+# and terminal processes through a fault-injecting proxy, then the summary table; 500 runs
+# unless `make fault-campaign RUNS=50`. Needs PostgreSQL, so it starts the services.
+fault-campaign: setup
+	@trap 'scripts/test-services.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	scripts/test-services.sh start; \
+	source var/test-services.env; \
+	$(PY) -m tests.fault.campaign --runs $(or $(RUNS),500)
 
 # Runs every checker even when an earlier one fails, so one pass shows all problems.
 lint: setup
