@@ -18,14 +18,18 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import Engine
+
 from app.domain.hlc import HybridClock
 from app.services.sync_ports import SyncStore
 from app.settings import Settings, SettingsError
+from app.store.database import StoreLocation, create_session_factory, create_store_engine
+from app.store.migrate import upgrade_store
+from app.store.sync_store import SqlSyncStore
 from app.sync.credentials import TerminalCredentials
 from app.sync.engine import CycleResult
 from app.sync.enrolment import engine_connector, enrol_terminal
 from app.sync.errors import SetupError, SyncError
-from app.wiring.sync import open_sync_store
 
 FAILED, BAD_INPUT = 1, 2
 
@@ -70,6 +74,17 @@ def main(
         return _status(store, settings, out)
     finally:
         engine.dispose()
+
+
+def open_sync_store(settings: Settings) -> tuple[Engine, SqlSyncStore]:
+    """Only the store's sync side, migrated but not seeded, and without the services."""
+    engine = create_store_engine(StoreLocation(settings.store_path))
+    try:
+        upgrade_store(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, SqlSyncStore(create_session_factory(engine))
 
 
 def _enrol(

@@ -5,17 +5,22 @@ A headless terminal, as the fault campaign runs one per process::
 
     terminal = headless_terminal(Settings.from_env(), actor=AGENT)
     try:
-        terminal.sync.enrol(url, code, "Till 7").result()   # once; the token is kept
-        terminal.directory.create(...)                         # writes go to the outbox
-        terminal.sync.sync_now()                               # or wait for the worker
+        terminal.sync.enrol(url, code, "Till 7").result()  # once; the token is kept
+        terminal.run(terminal.directory.create, AGENT, form)  # on the store thread
+        terminal.sync.sync_now()  # or let the worker notice the write
     finally:
-        terminal.close()                                       # stops sync, then the store
+        terminal.close()  # stops sync, then the store
+
+SQLite likes one writer: the sync worker's store calls run on the terminal's store
+thread (``terminal.worker``), so writes made while sync runs should go there too
+(:meth:`HeadlessTerminal.run`), as the screens' do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
@@ -27,14 +32,15 @@ from app.services.identifiers import IdentifierService
 from app.services.merge import MergeService
 from app.services.tabs import TabService
 from app.settings import Settings
-from app.store.database import StoreLocation, create_session_factory, create_store_engine
-from app.store.migrate import upgrade_store
 from app.store.sync_store import SqlSyncStore
 from app.sync.credentials import TerminalCredentials
 from app.sync.link import SyncLink, SyncOptions
 from app.sync.status import SyncStatus
+from app.sync.store_thread import OnStoreThread
 from app.sync.worker import Backoff, Listener
 from app.wiring.terminal import Terminal, open_terminal
+
+T = TypeVar("T")
 
 
 def sync_options(settings: Settings, **overrides: Any) -> SyncOptions:
@@ -54,9 +60,10 @@ def open_sync(
     credentials: TerminalCredentials | None = None,
     **overrides: Any,
 ) -> SyncLink:
-    """The terminal's link to head office, not yet started (``start()`` it with the app)."""
+    """The terminal's link to head office, not yet started (``start()`` it with the app).
+    Its store calls run on the terminal's store thread, the one writer."""
     return SyncLink(
-        terminal.sync_store,
+        OnStoreThread(terminal.sync_store, terminal.worker),
         credentials or TerminalCredentials(),
         terminal.hlc,
         sync_options(terminal.settings, **overrides),
@@ -106,6 +113,10 @@ class HeadlessTerminal:
     @property
     def sync_store(self) -> SqlSyncStore:
         return self.terminal.sync_store
+
+    def run(self, use_case: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a use case on the store thread (the one writer) and return its result."""
+        return self.terminal.worker.submit(use_case, *args, **kwargs).result()
 
     def close(self) -> None:
         """Stop sync (bounded wait), then close the store."""
@@ -157,14 +168,3 @@ def headless_terminal(
     if start_sync:
         link.start()
     return headless
-
-
-def open_sync_store(settings: Settings) -> tuple[Engine, SqlSyncStore]:
-    """Only the store's sync side, migrated but not seeded (the ``sync`` commands)."""
-    engine = create_store_engine(StoreLocation(settings.store_path))
-    try:
-        upgrade_store(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine, SqlSyncStore(create_session_factory(engine))
