@@ -182,6 +182,22 @@ def _wedge_filters(configs: list[DeviceConfig], manager: DeviceManager) -> list[
     return filters
 
 
+def directory_context(terminal: Terminal, runner: TaskRunner) -> DirectoryContext:
+    """The directory screen's wiring: the terminal's services, run through ``runner``."""
+    settings = terminal.settings
+    return DirectoryContext(
+        service=terminal.directory,
+        actor=terminal.actor,
+        runner=runner,
+        formats=DisplayFormats(settings.locale, settings.currency),
+        load_categories=terminal.promotion_categories,
+        identifiers=terminal.identifiers,
+        duplicates=terminal.duplicates,
+        merges=terminal.merges,
+        photos=terminal.photos,
+    )
+
+
 def sync_indicator(sync: SyncLink, settings: Settings) -> SyncStatusIndicator:
     """The status bar's sync entry, told every status through a queued signal."""
     bridge = SyncStatusBridge()
@@ -190,6 +206,7 @@ def sync_indicator(sync: SyncLink, settings: Settings) -> SyncStatusIndicator:
     )
     bridge.setParent(indicator)  # lives (and dies) with the widget, on the UI thread
     sync.add_listener(bridge.deliver)
+    indicator.destroyed.connect(lambda: sync.remove_listener(bridge.deliver))
     return indicator
 
 
@@ -259,17 +276,7 @@ def _run(settings: Settings, *, check: bool) -> int:
     stack = ExitStack()
     try:
         runner = TaskRunner(terminal.worker)
-        context = DirectoryContext(
-            service=terminal.directory,
-            actor=terminal.actor,
-            runner=runner,
-            formats=DisplayFormats(settings.locale, settings.currency),
-            load_categories=terminal.promotion_categories,
-            identifiers=terminal.identifiers,
-            duplicates=terminal.duplicates,
-            merges=terminal.merges,
-            photos=terminal.photos,
-        )
+        context = directory_context(terminal, runner)
         bridge = DeviceBridge()
         devices = start_devices(terminal, bridge)
         stack.callback(devices.stop)

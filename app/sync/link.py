@@ -78,6 +78,12 @@ class SyncLink:
             current = self._status
         listener(current)
 
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop telling ``listener`` (a screen that closed)."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def start(self) -> SyncStatus:
         """Start the worker when enrolled; otherwise the status says why sync is off."""
         with self._lock:
@@ -122,8 +128,8 @@ class SyncLink:
         worker = self._worker
         if worker is not None:
             worker.sync_now()
-        else:
-            self.start()
+        else:  # the store and the keyring are read off the caller's (the UI's) thread
+            threading.Thread(target=self.start, name="sync-start", daemon=True).start()
 
     def nudge(self) -> None:
         """Something was written: the worker syncs soon (it also notices by itself)."""

@@ -133,3 +133,23 @@ def test_enrolling_through_the_link_runs_off_the_callers_thread(
     with pytest.raises(EnrolmentRefusedError, match="already used"):
         future.result(timeout=20)
     assert not link.running and len(office.seen) == 1
+
+
+def test_sync_now_picks_up_an_enrolment_made_from_the_command_line(
+    office: CannedHeadOffice,
+) -> None:
+    store = MemorySyncStore()
+    ring = MemoryKeyring()
+    link = SyncLink(store, TerminalCredentials(ring), HybridClock("n"))
+    log = StatusLog()
+    link.add_listener(log)
+    assert link.start().state is SyncPhase.NOT_ENROLLED
+
+    # What `python -m app sync enrol` leaves behind, in another process:
+    store.state_ = store.state_.__class__(node="n", server_url=office.url, cursor="v1:6:max")
+    TerminalCredentials(ring).save(office.url, f"{answers.TERMINAL}.s")
+    office.answer("/v1/pull", Canned(body=answers.pulled()))
+    link.sync_now()
+    log.wait_for(lambda s: s.state is SyncPhase.IDLE and s.online, "synced")
+    assert link.running and office.requests_to("/v1/pull")
+    assert link.stop()
