@@ -13,19 +13,32 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select, text
 
 from app.domain.errors import ValidationError
 from app.domain.hlc import HEAD_OFFICE_NODE
 from app.domain.ledger import AccountKind, EntryKind, LedgerEntry
 from app.sync.documents import LEDGER_ENTRY_FIELDS
+from headoffice.bulk import bulk_insert
 from headoffice.customer_index import resolve
 from headoffice.documents_store import dumps, insert_documents
 from headoffice.op_context import AlreadyAppliedError, OpContext, OpRejectedError, require_keys
 from headoffice.row_versions import current_txid
-from headoffice.schema import balances, ledger, overdraft_reviews, upsert_statement
+from headoffice.schema import ledger, overdraft_reviews
 
 HEAD_OFFICE_TERMINAL = "head office"
+_ENTRY_KNOWN = select(ledger.c.uuid).where(ledger.c.uuid == bindparam("e_uuid"))
+# Written out, as both databases spell it: SQLAlchemy cannot cache a dialect's
+# ON CONFLICT construct, and compiling it anew for every entry cost more than the entry.
+_ADD_TO_BALANCE = (
+    "INSERT INTO balances (customer_uuid, account, amount, lifetime_points) "
+    "VALUES (:customer_uuid, :account, :amount, :lifetime_points) "
+    "ON CONFLICT (customer_uuid, account) DO UPDATE SET "
+    "amount = balances.amount + excluded.amount, "
+    "lifetime_points = balances.lifetime_points + excluded.lifetime_points"
+)
+_ADD = text(_ADD_TO_BALANCE)
+_ADD_RETURNING = text(_ADD_TO_BALANCE + " RETURNING amount")
 _SPENDING = frozenset({EntryKind.REDEEM.value, EntryKind.WITHDRAW.value})
 
 
@@ -44,7 +57,7 @@ def apply_ledger_entry(ctx: OpContext, payload: Mapping[str, Any]) -> None:
     require_keys(payload, LEDGER_ENTRY_FIELDS, "the ledger entry")
     entry = checked_entry(payload)
     conn = ctx.conn
-    if conn.execute(select(ledger.c.uuid).where(ledger.c.uuid == entry["uuid"])).first():
+    if conn.execute(_ENTRY_KNOWN, {"e_uuid": entry["uuid"]}).first():
         raise AlreadyAppliedError
     ref = resolve(conn, entry["customer_uuid"])
     if ref is None:
@@ -123,8 +136,9 @@ def post(
     if not postings:
         return {}
     txid = current_txid(conn)
-    conn.execute(
-        insert(ledger),
+    bulk_insert(
+        conn,
+        ledger,
         [
             {
                 "uuid": p.data["uuid"],
@@ -160,22 +174,14 @@ def add_to_balances(
     conn: Connection, deltas: Mapping[tuple[str, str], Sequence[int]]
 ) -> dict[tuple[str, str], int]:
     """Add ``[amount, lifetime]`` to each ``(customer, account)``; the new amounts."""
-    statement = upsert_statement(conn, balances)
-    statement = statement.on_conflict_do_update(
-        index_elements=[balances.c.customer_uuid, balances.c.account],
-        set_={
-            "amount": balances.c.amount + statement.excluded.amount,
-            "lifetime_points": balances.c.lifetime_points + statement.excluded.lifetime_points,
-        },
-    )
     rows = [
         {"customer_uuid": c, "account": a, "amount": d[0], "lifetime_points": d[1]}
         for (c, a), d in sorted(deltas.items())
     ]
     if len(rows) > 1:  # many at once (imports, merges): no need to read them back
-        conn.execute(statement, rows)
+        conn.execute(_ADD, rows)
         return {}
-    result = conn.execute(statement.returning(balances.c.amount), rows[0]).scalar_one()
+    result = conn.execute(_ADD_RETURNING, rows[0]).scalar_one()
     customer, account = next(iter(deltas))
     return {(customer, account): int(result)}
 

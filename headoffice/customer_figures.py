@@ -9,10 +9,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select, text
 
 from headoffice.documents_store import load, save
-from headoffice.schema import closed_tabs, customer_stats, upsert_statement
+from headoffice.schema import Instant, closed_tabs, customer_stats
+
+_FIGURES = (
+    "visits",
+    "total_spent_minor",
+    "first_visit",
+    "last_visit",
+    "item_counts",
+    "payment_counts",
+)
+# Written out, as both databases spell it (SQLAlchemy cannot cache ON CONFLICT).
+_PUT_FIGURES = text(
+    f"INSERT INTO customer_stats (customer_uuid, {', '.join(_FIGURES)}) "
+    f"VALUES (:customer_uuid, {', '.join(':' + n for n in _FIGURES)}) "
+    "ON CONFLICT (customer_uuid) DO UPDATE SET "
+    + ", ".join(f"{n} = excluded.{n}" for n in _FIGURES)
+).bindparams(bindparam("first_visit", type_=Instant()), bindparam("last_visit", type_=Instant()))
 
 
 @dataclass
@@ -137,12 +153,7 @@ def store_figures(conn: Connection, customer_uuid: str, figures: Figures, now: d
             "item_counts": json.dumps(figures.item_counts),
             "payment_counts": json.dumps(figures.payment_counts),
         }
-        statement = upsert_statement(conn, customer_stats)
-        conn.execute(
-            statement.values(customer_uuid=customer_uuid, **values).on_conflict_do_update(
-                index_elements=[customer_stats.c.customer_uuid], set_=values
-            )
-        )
+        conn.execute(_PUT_FIGURES, {"customer_uuid": customer_uuid, **values})
     doc = load(conn, "customer", customer_uuid)
     if doc is not None and not doc.deleted:
         doc.data["stats"] = None if figures == Figures() else figures.as_document()

@@ -8,12 +8,39 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
 from app.domain.text import fold
+from headoffice.bulk import bulk_insert
+from headoffice.documents_store import among
 from headoffice.schema import customer_keys, customer_phones, is_postgresql
 
 MAX_REDIRECTS = 64  # a chain of merges longer than this is a loop
+
+
+_k = customer_keys.c
+_RESOLVE = select(
+    _k.uuid, _k.full_name, _k.deleted, _k.merged_into_uuid, _k.credit_limit_minor
+).where(_k.uuid == bindparam("r_uuid"))
+_UPDATE_KEYS = (
+    update(customer_keys)
+    .where(_k.uuid == bindparam("k_uuid"))
+    .values({c.name: bindparam(f"k_{c.name}") for c in customer_keys.c if c.name != "uuid"})
+)
+
+_p = customer_phones.c
+_DUPLICATES = (
+    select(_k.uuid, _k.created_at)
+    .select_from(customer_phones.join(customer_keys, _k.uuid == _p.customer_uuid))
+    .where(
+        _p.e164.in_(bindparam("d_phones", expanding=True)),
+        _k.folded_name == bindparam("d_name"),
+        _k.merged_into_uuid.is_(None),
+        _k.deleted.is_(False),
+        _k.uuid != bindparam("d_uuid"),
+    )
+    .distinct()
+)
 
 
 @dataclass(frozen=True)
@@ -28,11 +55,9 @@ class CustomerRef:
 
 def resolve(conn: Connection, customer_uuid: str) -> CustomerRef | None:
     """The customer ``customer_uuid`` is, after following merges; None when unknown."""
-    k = customer_keys.c
-    query = select(k.uuid, k.full_name, k.deleted, k.merged_into_uuid, k.credit_limit_minor)
     current, seen = customer_uuid, set[str]()
     while len(seen) <= MAX_REDIRECTS:
-        row = conn.execute(query.where(k.uuid == current)).first()
+        row = conn.execute(_RESOLVE, {"r_uuid": current}).first()
         if row is None:
             return None
         if row.merged_into_uuid is None or row.merged_into_uuid in seen:
@@ -73,14 +98,13 @@ def write_keys(
 ) -> None:
     """Keep a customer's index rows in step with its document."""
     row = key_row(uuid, data)
-    k = customer_keys.c
     if new:
-        conn.execute(insert(customer_keys).values(row))
+        conn.execute(insert(customer_keys), row)
     else:
-        values = {name: value for name, value in row.items() if name != "uuid"}
-        conn.execute(update(customer_keys).where(k.uuid == uuid).values(values))
+        conn.execute(_UPDATE_KEYS, {f"k_{name}": value for name, value in row.items()})
     if new or phones_changed:
-        conn.execute(delete(customer_phones).where(customer_phones.c.customer_uuid == uuid))
+        if not new:
+            conn.execute(delete(customer_phones).where(customer_phones.c.customer_uuid == uuid))
         phones = phones_of(data)
         if phones:
             conn.execute(
@@ -92,10 +116,9 @@ def insert_keys_many(conn: Connection, docs: Sequence[tuple[str, Mapping[str, An
     """Index rows for many new customers at once (a bulk import)."""
     if not docs:
         return
-    conn.execute(insert(customer_keys), [key_row(uuid, data) for uuid, data in docs])
+    bulk_insert(conn, customer_keys, [key_row(uuid, data) for uuid, data in docs])
     phones = [{"e164": p, "customer_uuid": uuid} for uuid, data in docs for p in phones_of(data)]
-    if phones:
-        conn.execute(insert(customer_phones), phones)
+    bulk_insert(conn, customer_phones, phones)
 
 
 def mark_deleted(conn: Connection, uuid: str) -> None:
@@ -127,20 +150,10 @@ def duplicates_of(
     of the phones: ``(uuid, created_at)``."""
     if not phones or not folded_name:
         return []
-    k, p = customer_keys.c, customer_phones.c
-    query = (
-        select(k.uuid, k.created_at)
-        .select_from(customer_phones.join(customer_keys, k.uuid == p.customer_uuid))
-        .where(
-            p.e164.in_(list(phones)),
-            k.folded_name == folded_name,
-            k.merged_into_uuid.is_(None),
-            k.deleted.is_(False),
-            k.uuid != uuid,
-        )
-        .distinct()
+    found = conn.execute(
+        _DUPLICATES, {"d_phones": list(phones), "d_name": folded_name, "d_uuid": uuid}
     )
-    return [(row.uuid, row.created_at) for row in conn.execute(query)]
+    return [(row.uuid, row.created_at) for row in found]
 
 
 def live_ends(conn: Connection, uuids: Iterable[str]) -> dict[str, CustomerRef | None]:
@@ -151,7 +164,7 @@ def live_ends(conn: Connection, uuids: Iterable[str]) -> dict[str, CustomerRef |
     for start in range(0, len(wanted), 5000):
         rows = conn.execute(
             select(k.uuid, k.full_name, k.deleted, k.credit_limit_minor).where(
-                k.uuid.in_(wanted[start : start + 5000]), k.merged_into_uuid.is_(None)
+                among(conn, k.uuid, wanted[start : start + 5000]), k.merged_into_uuid.is_(None)
             )
         )
         for row in rows:

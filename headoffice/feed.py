@@ -7,7 +7,6 @@ stored document text without parsing it, so the server splices it into its answe
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,13 +76,13 @@ class SnapshotChunk:
     cursor: str
 
 
-def change_json(rank: int, uuid: str, data: str, deleted: bool, txid: int, seq: int) -> str:
-    """A wire ``Change`` as JSON text around the stored document text (uuids and entity
-    names need no escaping)."""
+def change_json(entity: str, uuid: str, data: str, deleted: bool, txid: int, seq: int) -> str:
+    """A wire ``Change`` as JSON text around the stored document text, without parsing
+    it (uuids and entity names need no escaping). Built here rather than concatenated in
+    SQL: PostgreSQL's text concatenation took twice as long as fetching and formatting."""
     return (
-        f'{{"entity":"{ENTITY_KINDS[rank]}","uuid":"{uuid}",'
-        f'"deleted":{"true" if deleted else "false"},"data":{data},'
-        f'"version":"v1:{txid}:{seq}"}}'
+        f'{{"entity":"{entity}","uuid":"{uuid}","deleted":{"true" if deleted else "false"},'
+        f'"data":{data},"version":"v1:{txid}:{seq}"}}'
     )
 
 
@@ -117,8 +116,9 @@ def pull(conn: Connection, cursor: str, limit: int) -> FeedPage:
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    changes = [change_json(*row) for row in rows]
-    last = (rows[-1].txid, rows[-1].seq) if rows else after
+    kinds = ENTITY_KINDS
+    changes = [change_json(kinds[r[0]], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    last = (rows[-1][4], rows[-1][5]) if rows else after
     return FeedPage(changes, format_cursor(*last), more)
 
 
@@ -140,7 +140,7 @@ def snapshot_page(conn: Connection, page: str, limit: int) -> SnapshotChunk:
         mark, rank, after = int(match[1]), int(match[2]), match[3]
     d = documents.c
     changes: list[str] = []
-    customers: list[str] = []
+    customers: tuple[str, str] | None = None  # the first and last customer on the page
     index = _SNAPSHOT_RANKS.index(rank)
     while True:
         current, room = _SNAPSHOT_RANKS[index], limit - len(changes)
@@ -152,11 +152,12 @@ def snapshot_page(conn: Connection, page: str, limit: int) -> SnapshotChunk:
         ).all()
         goes_on = len(rows) > room
         rows = rows[:room]
-        changes += [change_json(current, r.uuid, r.data, False, r.txid, r.seq) for r in rows]
-        if current == _CUSTOMER_RANK:
-            customers += [r.uuid for r in rows]
+        entity = ENTITY_KINDS[current]
+        changes += [change_json(entity, r[0], r[1], False, r[2], r[3]) for r in rows]
+        if current == _CUSTOMER_RANK and rows:
+            customers = (rows[0][0], rows[-1][0])
         if goes_on:  # this entity continues after the page's last document
-            rank, after, done = current, rows[-1].uuid, False
+            rank, after, done = current, rows[-1][0], False
             break
         index, after = index + 1, ""
         if index == len(_SNAPSHOT_RANKS):
@@ -174,13 +175,16 @@ def snapshot_page(conn: Connection, page: str, limit: int) -> SnapshotChunk:
     )
 
 
-def _openings(conn: Connection, customers: Sequence[str], mark: int) -> list[Opening]:
-    if not customers:
+def _openings(conn: Connection, customers: tuple[str, str] | None, mark: int) -> list[Opening]:
+    """The openings of the customers from ``customers[0]`` to ``customers[1]``: every
+    customer between them by uuid with entries is on the page (a deleted customer has
+    none), so a range reads them off the ledger's index."""
+    if customers is None:
         return []
     e = ledger.c
     rows = conn.execute(
         select(e.customer_uuid, e.account, func.sum(e.amount), func.sum(e.lifetime_delta))
-        .where(e.customer_uuid.in_(list(customers)), e.txid < mark)
+        .where(e.customer_uuid >= customers[0], e.customer_uuid <= customers[1], e.txid < mark)
         .group_by(e.customer_uuid, e.account)
         .order_by(e.customer_uuid, e.account)
     )

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from app.domain.identifiers import IN_USE_STATUSES
 from headoffice.apply_identifiers import clash_reason, refuse_payment_card
 from headoffice.apply_ledger import Posting, checked_entry, post
+from headoffice.bulk import bulk_insert
 from headoffice.customer_index import CustomerRef, insert_keys_many, live_ends, write_keys
-from headoffice.documents_store import dumps, insert_documents, load_many, update_documents
+from headoffice.documents_store import among, dumps, insert_documents, load_many, update_documents
 from headoffice.field_merge import merge_fields
 from headoffice.op_context import OpRejectedError
 from headoffice.schema import identifier_holders, identifier_keys, ledger
@@ -97,14 +98,13 @@ def _identifiers(
     _claim_values(conn, final)
     uuids = list(final)
     h = identifier_holders.c
-    conn.execute(delete(identifier_holders).where(h.identifier_uuid.in_(uuids)))
+    conn.execute(delete(identifier_holders).where(among(conn, h.identifier_uuid, uuids)))
     holders = [
         {"identifier_uuid": u, "customer_uuid": d["customer_uuid"]}
         for u, d in final.items()
         if d.get("customer_uuid")
     ]
-    if holders:
-        conn.execute(insert(identifier_holders), holders)
+    bulk_insert(conn, identifier_holders, holders)
     return final
 
 
@@ -139,18 +139,19 @@ def _claim_values(conn: Connection, cards: Mapping[str, dict[str, Any]]) -> None
             if key in wanted:
                 raise OpRejectedError(f"cards {wanted[key]} and {uuid} have the same value")
             wanted[key] = uuid
-    conn.execute(delete(identifier_keys).where(k.identifier_uuid.in_(list(cards))))
+    conn.execute(delete(identifier_keys).where(among(conn, k.identifier_uuid, list(cards))))
     if not wanted:
         return
     values = sorted({value for _, value in wanted})
     for kind, value, holder in conn.execute(
-        select(k.kind, k.value, k.identifier_uuid).where(k.value.in_(values))
+        select(k.kind, k.value, k.identifier_uuid).where(among(conn, k.value, values))
     ):
         claimant = wanted.get((kind, value))
         if claimant is not None and holder != claimant:
             raise OpRejectedError(f"card {claimant}: {clash_reason(conn, kind, value, holder)}")
-    conn.execute(
-        insert(identifier_keys),
+    bulk_insert(
+        conn,
+        identifier_keys,
         [
             {"kind": kind, "value": value, "identifier_uuid": u}
             for (kind, value), u in wanted.items()
@@ -168,11 +169,11 @@ def _entries(conn: Connection, docs: Mapping[str, dict[str, Any]], now: datetime
         entries.append(entry)
     uuids = [e["uuid"] for e in entries]
     reversed_ = [e["reverses_uuid"] for e in entries if e["reverses_uuid"]]
-    have = set(conn.scalars(select(ledger.c.uuid).where(ledger.c.uuid.in_(uuids))))
+    have = set(conn.scalars(select(ledger.c.uuid).where(among(conn, ledger.c.uuid, uuids))))
     kinds = {e["uuid"]: e["kind"] for e in entries}
     if reversed_:
         rows = conn.execute(
-            select(ledger.c.uuid, ledger.c.kind).where(ledger.c.uuid.in_(reversed_))
+            select(ledger.c.uuid, ledger.c.kind).where(among(conn, ledger.c.uuid, reversed_))
         )
         kinds.update({row.uuid: row.kind for row in rows})
     entries = [e for e in entries if e["uuid"] not in have]  # an entry is never written twice

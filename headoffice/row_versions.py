@@ -1,9 +1,11 @@
 """Row versions ``(txid, seq)``: which transaction wrote a document, and in what order.
 
-PostgreSQL: ``txid`` is the transaction's own id (``pg_current_xact_id()``) and ``seq``
-comes from a sequence. SQLite has one writer at a time, so a counter bumped once per
-writing transaction stands in for the id, and a second counter gives ``seq`` (handed out
-in blocks for bulk writes). See docs/SYNC.md, "Pull", for why pull never skips a row.
+PostgreSQL: ``txid`` is the transaction's own id (``pg_current_xact_id()``). SQLite has
+one writer at a time, so a counter bumped once per writing transaction stands in for the
+id. ``seq`` orders the rows of one transaction: txids are never shared, so it counts up
+from 1 in each transaction, in Python, with no round trip to the database (a number
+taken by a savepoint rolled back is simply skipped). See docs/SYNC.md, "Pull", for why
+pull never skips a row.
 """
 
 from __future__ import annotations
@@ -14,12 +16,37 @@ from sqlalchemy import Connection, ScalarSelect, select, text, update
 
 from headoffice.schema import is_postgresql, row_counters
 
-_TXID_KEY = "headoffice_txid"
+_VERSIONS_KEY = "headoffice_row_versions"
 
 _PG_TXID = text("SELECT pg_current_xact_id()::text::bigint")
-_PG_NEXT_SEQ = text("SELECT nextval('ho_row_version_seq')")
-_PG_NEXT_SEQS = text("SELECT nextval('ho_row_version_seq') FROM generate_series(1, :n)")
+_BUMP_TXID = (
+    update(row_counters)
+    .where(row_counters.c.name == "txid")
+    .values(value=row_counters.c.value + 1)
+    .returning(row_counters.c.value)
+)
 PG_WATERMARK = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
+class _Versions:
+    """The row versions one transaction hands out."""
+
+    def __init__(self, transaction: object, txid: int) -> None:
+        self.transaction = transaction
+        self.txid = txid
+        self.last_seq = 0
+
+
+def _versions(conn: Connection) -> _Versions:
+    transaction = conn.get_transaction()
+    if transaction is None:
+        raise RuntimeError("row versions need a transaction: use engine.begin()")
+    cached = conn.info.get(_VERSIONS_KEY)
+    if isinstance(cached, _Versions) and cached.transaction is transaction:
+        return cached
+    versions = _Versions(transaction, _new_txid(conn))
+    conn.info[_VERSIONS_KEY] = versions
+    return versions
 
 
 def current_txid(conn: Connection) -> int:
@@ -28,30 +55,15 @@ def current_txid(conn: Connection) -> int:
     Call it first thing in a writing transaction, outside any SAVEPOINT: on SQLite it
     bumps the counter, and a savepoint rolled back must not take that back.
     """
-    transaction = conn.get_transaction()
-    if transaction is None:
-        raise RuntimeError("row versions need a transaction: use engine.begin()")
-    cached = conn.info.get(_TXID_KEY)
-    if cached is not None and cached[0] is transaction:
-        return int(cached[1])
-    if is_postgresql(conn):
-        txid = int(conn.execute(_PG_TXID).scalar_one())
-    else:
-        txid = _bump(conn, "txid", 1)
-    conn.info[_TXID_KEY] = (transaction, txid)
-    return txid
+    return _versions(conn).txid
 
 
-def next_seqs(conn: Connection, count: int) -> list[int]:
-    """``count`` new, increasing ``seq`` numbers."""
-    if count <= 0:
-        return []
-    if is_postgresql(conn):
-        if count == 1:
-            return [int(conn.execute(_PG_NEXT_SEQ).scalar_one())]
-        return sorted(int(v) for v in conn.execute(_PG_NEXT_SEQS, {"n": count}).scalars())
-    last = _bump(conn, "seq", count)
-    return list(range(last - count + 1, last + 1))
+def next_seqs(conn: Connection, count: int) -> range:
+    """``count`` new, increasing ``seq`` numbers within this transaction."""
+    versions = _versions(conn)
+    first = versions.last_seq + 1
+    versions.last_seq += max(count, 0)
+    return range(first, versions.last_seq + 1)
 
 
 def sqlite_watermark_subquery() -> ScalarSelect[Any]:
@@ -67,11 +79,6 @@ def watermark(conn: Connection) -> int:
     return int(conn.execute(select(sqlite_watermark_subquery())).scalar_one())
 
 
-def _bump(conn: Connection, name: str, by: int) -> int:
-    statement = (
-        update(row_counters)
-        .where(row_counters.c.name == name)
-        .values(value=row_counters.c.value + by)
-        .returning(row_counters.c.value)
-    )
+def _new_txid(conn: Connection) -> int:
+    statement = _PG_TXID if is_postgresql(conn) else _BUMP_TXID
     return int(conn.execute(statement).scalar_one())

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
-    Sequence,
     SmallInteger,
     String,
     Table,
@@ -39,8 +38,9 @@ from app.sync.wire import ENTITY_KINDS
 
 
 class Instant(TypeDecorator[datetime]):
-    """An aware time kept as fixed-width UTC text, so it sorts and compares as text on
-    both databases; a time with no zone is refused rather than guessed."""
+    """An aware time kept as fixed-width UTC text ("2026-11-23T12:00:00.000000+00:00"),
+    so it sorts and compares as text on both databases; a time with no zone is refused
+    rather than guessed."""
 
     impl = String(32)
     cache_ok = True
@@ -50,21 +50,18 @@ class Instant(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"the time {value.isoformat()} has no time zone")
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(str(value)).astimezone(UTC)
 
 
 metadata = MetaData()
 
 ENTITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(ENTITY_KINDS)}
 """Each entity kind's place in snapshot order, stored instead of its name."""
-
-row_version_seq = Sequence("ho_row_version_seq", metadata=metadata)
-"""PostgreSQL: a document's ``seq``. SQLite has no sequences; see ``row_counters``."""
 
 documents = Table(
     "documents",
@@ -84,7 +81,7 @@ documents = Table(
 row_counters = Table(
     "row_counters",
     metadata,
-    Column("name", String(16), primary_key=True),  # "txid" | "seq" (SQLite only)
+    Column("name", String(16), primary_key=True),  # "txid" (SQLite only)
     Column("value", BigInteger, nullable=False),
 )
 
@@ -250,12 +247,12 @@ def is_postgresql(conn: Connection) -> bool:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table (and the PostgreSQL sequence) that is missing, and SQLite's
-    row-version counters; running it again changes nothing."""
+    """Create every table that is missing, and SQLite's txid counter; running it again
+    changes nothing."""
     metadata.create_all(engine)
     with engine.begin() as conn:
         have = set(conn.scalars(select(row_counters.c.name)))
-        missing = [{"name": n, "value": 0} for n in ("txid", "seq") if n not in have]
+        missing = [{"name": n, "value": 0} for n in ("txid",) if n not in have]
         if missing:
             conn.execute(insert(row_counters), missing)
 

@@ -16,5 +16,5 @@ def test_the_schema_is_created_once_and_again_without_harm(ho_engine: Engine) ->
         postgres = is_postgresql(conn)
 
     assert {"documents", "applied_ops", "ledger", "balances", "closed_tabs"} <= tables
-    assert counters == 2
+    assert counters == 1
     assert postgres == (ho_engine.dialect.name == "postgresql")
