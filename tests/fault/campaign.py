@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tests.fault.run import RunConfig, RunResult, run_once
+from tests.support.directory import migrated_template
 
 FAULT_COLUMNS = (
     ("drop", "drop"),
@@ -64,6 +65,7 @@ def plan_runs(args: argparse.Namespace, root: Path, pg_url: str) -> list[RunConf
     kinds = databases(args.database, pg_url)
     common = {
         "root": root,
+        "template": store_template(root),
         "terminals": args.terminals,
         "steps": args.steps,
         "pace_ms": args.pace_ms,
@@ -77,6 +79,15 @@ def plan_runs(args: argparse.Namespace, root: Path, pg_url: str) -> list[RunConf
         RunConfig(rng.randrange(10**9), database=kinds[i % len(kinds)], **common)
         for i in range(args.runs)
     ]
+
+
+def store_template(root: Path) -> Path:
+    """An empty store migrated once for the whole campaign; each terminal starts from a
+    copy instead of running every migration in each of its first starts."""
+    path = root / "template.db"
+    if not path.exists():
+        migrated_template(path)
+    return path
 
 
 def summary_table(results: Sequence[RunResult]) -> str:
@@ -104,23 +115,6 @@ def summary_table(results: Sequence[RunResult]) -> str:
     )
 
 
-def describe_failure(result: RunResult) -> str:
-    config = result.config
-    verdict = result.verdict
-    lines = [
-        f"run {config.run_seed} ({config.database}, {config.terminals} terminals) FAILED: "
-        f"lost {verdict.count('lost')}, doubled {verdict.count('doubled')}, "
-        f"diverged {verdict.count('diverged')}, errors {len(result.errors)}",
-        f"  kept: {config.folder}",
-        f"  replay: {config.replay()}",
-    ]
-    shown = [str(f) for f in verdict.findings] + result.errors
-    lines += [f"  - {line}" for line in shown[:SHOWN_FINDINGS]]
-    if len(shown) > SHOWN_FINDINGS:
-        lines.append(f"  ... and {len(shown) - SHOWN_FINDINGS} more")
-    return "\n".join(lines)
-
-
 def run_campaign(configs: Sequence[RunConfig], pg_url: str) -> list[RunResult]:
     results: list[RunResult] = []
     for number, config in enumerate(configs, start=1):
@@ -133,7 +127,7 @@ def run_campaign(configs: Sequence[RunConfig], pg_url: str) -> list[RunResult]:
             flush=True,
         )
         if not result.ok:
-            print(describe_failure(result), flush=True)
+            print(result.report(SHOWN_FINDINGS), flush=True)
     return results
 
 
@@ -151,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failed:
         print(f"\n{len(failed)} of {len(results)} runs failed:")
         for result in failed:
-            print(describe_failure(result))
+            print(result.report(SHOWN_FINDINGS))
         return 1
     return 0
 

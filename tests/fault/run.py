@@ -57,8 +57,10 @@ class RunConfig:
     pace_ms: float = 80.0
     storm_min_s: float = 3.0
     storm_max_s: float = 45.0
-    settle_timeout_s: float = 120.0
+    settle_timeout_s: float = 60.0
     keep: bool = False  # keep the folder even when the run passes
+    template: Path | None = None  # an empty migrated store to start each terminal from
+    chaos_gap_s: tuple[float, float] = (0.3, 1.5)  # between two moments of the storm
 
     @property
     def folder(self) -> Path:
@@ -82,6 +84,22 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.verdict.ok and not self.errors
+
+    def report(self, shown: int = 12) -> str:
+        """What went wrong, where the run's files are and how to replay it."""
+        config, verdict = self.config, self.verdict
+        lines = [
+            f"run {config.run_seed} ({config.database}, {config.terminals} terminals) FAILED: "
+            f"lost {verdict.count('lost')}, doubled {verdict.count('doubled')}, "
+            f"diverged {verdict.count('diverged')}, errors {len(self.errors)}",
+            f"  kept: {config.folder}",
+            f"  replay: {config.replay()}",
+        ]
+        problems = [str(f) for f in verdict.findings] + self.errors
+        lines += [f"  - {line}" for line in problems[:shown]]
+        if len(problems) > shown:
+            lines.append(f"  ... and {len(problems) - shown} more (verdict.txt has them all)")
+        return "\n".join(lines)
 
 
 def clock_offsets(rng: random.Random, count: int) -> list[float]:
@@ -108,6 +126,8 @@ def run_once(config: RunConfig, pg_url: str = "") -> RunResult:
     result.seconds = time.monotonic() - started
     if result.ok and not config.keep:
         shutil.rmtree(folder, ignore_errors=True)
+    elif not result.ok:
+        (folder / "verdict.txt").write_text(result.report(shown=10**6) + "\n")
     return result
 
 
@@ -132,6 +152,7 @@ def _run(config: RunConfig, url: str, result: RunResult) -> None:
                     steps=config.steps,
                     pace_ms=config.pace_ms,
                     clock_offset_s=offset,
+                    template=config.template,
                 )
                 result.faults["skewed_clock"] += 1 if abs(offset) >= 1 else 0
                 agent.process.start()
@@ -198,12 +219,16 @@ def _settle(world: World, timeout_s: float, result: RunResult) -> None:
         for agent in world.agents:
             if not agent.process.alive:
                 code = agent.process.returncode
-                result.errors.append(f"{agent.name} exited {code} on its own; restarted")
+                result.errors.append(
+                    f"{agent.name} exited {code} on its own; restarted:\n"
+                    + agent.process.log_tail(15)
+                )
                 agent.process.start()
         if time.monotonic() - nudged[0] >= NUDGE_EVERY_S:
             nudged[0] = time.monotonic()
             for agent in world.agents:
-                agent.process.send(signal.SIGUSR1)
+                if agent.ready:
+                    agent.process.send(signal.SIGUSR1)
         head = _head_version(engine)
         for agent in world.agents:
             values = store_reads.sync_values(agent.store)

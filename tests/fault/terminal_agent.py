@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     signal.signal(signal.SIGUSR1, on_usr1)
+    # Only now may the harness send SIGUSR1: before the handler, it would end the process.
+    write_status(args.status, pid=os.getpid(), step=0, done=False, errors=0)
     journal = Journal(args.journal)
     errors = 0
     try:

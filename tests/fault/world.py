@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,7 +55,13 @@ class Agent:
 
     @property
     def done(self) -> bool:
-        return bool(self.status.get("done"))
+        status = self.status
+        return bool(status.get("done")) and status.get("pid") == self.process.pid
+
+    @property
+    def ready(self) -> bool:
+        """Its signal handlers are installed (SIGUSR1 would end it before)."""
+        return self.process.alive and self.status.get("pid") == self.process.pid
 
     @property
     def enrolled(self) -> bool:
@@ -126,10 +133,13 @@ class World:
         steps: int,
         pace_ms: float,
         clock_offset_s: float,
+        template: Path | None = None,
     ) -> Agent:
         name = f"Till {index + 1}"
         folder = self.folder / f"terminal-{index + 1}"
         folder.mkdir(parents=True, exist_ok=True)
+        if template is not None:  # an empty store already migrated: no migrations to wait for
+            shutil.copyfile(template, folder / STORE_FILE)
         env = dict(os.environ)
         env.update(
             PYTHONUNBUFFERED="1",
