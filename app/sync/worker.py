@@ -281,6 +281,10 @@ class SyncWorker:
             log.warning("Sync is off: %s", error)
             self._publish(state=SyncPhase.ERROR, online=False, last_error=str(error))
             return False
+        except Exception as error:  # the store could not be read: try again later
+            log.exception("Could not connect the sync engine")
+            self._after_cycle(CycleResult(error=SyncError(f"Sync could not start: {error}")))
+            return False
         self._publish(head_office_url=self._engine.head_office_url)
         return True
 
