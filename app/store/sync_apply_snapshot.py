@@ -6,13 +6,12 @@ old ones and the ledger entries they include are deleted, in one transaction, so
 balance (opening + entries) is never counted twice or missed. Rows an earlier snapshot
 or pull brought that this one did not are what head office no longer has.
 
-Into an empty store the directory's search triggers are set aside while the pages come
-and the search index is built once at the end (the terminal had nothing to search).
+New customers are written in bulk with their search index rows
+(app/store/sync_apply_search.py), page by page, so the store is searchable throughout.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from sqlalchemy import Connection
@@ -23,43 +22,6 @@ from app.store.sync_apply_removal import remove_catalogue_row, remove_customer
 from app.store.sync_apply_values import log
 
 MARK = "_sync_mark"
-SUSPENDED = "_suspended_triggers"
-_SEARCHED = ("customers", "customer_phones", "customer_emails")
-_REBUILD = (
-    "DELETE FROM customer_search",
-    "INSERT INTO customer_search(rowid, name, alias, company, phones, emails) "
-    "SELECT id, name, alias, company, phones, emails FROM customer_search_source ORDER BY id",
-    "DELETE FROM customer_name_keys",
-    "INSERT OR IGNORE INTO customer_name_keys(key, customer_id) "
-    "SELECT key, customer_id FROM customer_name_key_source",
-)
-
-
-def suspend_search_triggers(conn: Connection) -> str:
-    """Drop the search index's triggers when the store has no customers; their SQL, to
-    put back (JSON), or "" when they stay."""
-    if conn.exec_driver_sql("SELECT 1 FROM customers LIMIT 1").first() is not None:
-        return ""
-    marks = ", ".join("?" for _ in _SEARCHED)
-    triggers: dict[str, str] = {
-        str(name): str(sql)
-        for name, sql in conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            f"AND tbl_name IN ({marks}) ORDER BY name",
-            _SEARCHED,
-        )
-    }
-    for name in triggers:
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-    return json.dumps(triggers, sort_keys=True)
-
-
-def rebuild_search_index(conn: Connection, suspended: str) -> None:
-    """Index every customer at once and put the triggers back."""
-    for statement in _REBUILD:
-        conn.exec_driver_sql(statement)
-    for sql in json.loads(suspended).values():
-        conn.exec_driver_sql(sql)
 
 
 def stage_openings(conn: Connection, openings: Sequence[OpeningBalance]) -> None:

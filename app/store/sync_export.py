@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from app.store.sync_apply_customer_rows import LISTS, PREFERENCES
+from app.store.sync_apply_customer_rows import LIST_TABLES, PREFERENCES
+from app.store.sync_apply_values import CUSTOMER_CLOCKED, IDENTIFIER_CLOCKED, unpack_clocks
 
 Document = tuple[str, str, dict[str, Any]]
 _CUSTOMER_COLUMNS = (
@@ -160,10 +161,7 @@ _LIST_ITEMS: Mapping[str, Callable[[dict[str, Any], _Keys], dict[str, Any]]] = {
         "favourite_item_uuid": keys.items.get(r["favourite_item_id"]),
     },
 }
-_LIST_TABLES = {
-    **{name: spec[0] for name, spec in LISTS.items()},
-    PREFERENCES: "customer_preferences",
-}
+_LIST_TABLES = {name: table for name, (table, _) in LIST_TABLES.items()}
 
 
 def _customers(conn: Connection, keys: _Keys, chunk: int) -> Iterator[Document]:
@@ -228,7 +226,7 @@ def _customers(conn: Connection, keys: _Keys, chunk: int) -> Iterator[Document]:
             ]
             data["merged_into_uuid"] = survivors.get(r["merged_into_id"])
             data["stats"] = _stats(stats.get(key), keys)
-            data["clocks"] = json.loads(r["clocks"] or "{}")
+            data["clocks"] = unpack_clocks(r["clocks"], CUSTOMER_CLOCKED)
             yield "customer", r["uuid"], data
 
 
@@ -297,7 +295,7 @@ def _identifiers(conn: Connection, keys: _Keys, chunk: int) -> Iterator[Document
                     "issued_at": instant(r["issued_at"]),
                     "expires_at": instant(r["expires_at"]),
                     "replaces_uuid": r["replaces_uuid"],
-                    "clocks": json.loads(r["clocks"] or "{}"),
+                    "clocks": unpack_clocks(r["clocks"], IDENTIFIER_CLOCKED),
                 },
             )
 

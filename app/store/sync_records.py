@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 
 from sqlalchemy import Table, func, select, update
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.ledger import AccountKind, EntryKind
 from app.store import schema
+from app.store.sync_apply_values import CLOCKED, pack_clocks, unpack_clocks
 from app.store.sync_schema import sync_state
 from app.store.tab_schema import outbox
 
@@ -47,7 +47,7 @@ class SqlSyncRecords:
     def clocks(self, entity: str, key: int) -> dict[str, str]:
         table = _clocked(entity)
         text = self._session.scalar(select(table.c.clocks).where(table.c.id == key))
-        return {} if not text else dict(json.loads(text))
+        return unpack_clocks(text, CLOCKED[entity])
 
     def stamp(self, entity: str, key: int, clocks: Mapping[str, str]) -> None:
         if clocks:
@@ -58,7 +58,7 @@ class SqlSyncRecords:
         self._session.execute(
             update(table)
             .where(table.c.id == key)
-            .values(clocks=json.dumps(dict(clocks), sort_keys=True))
+            .values(clocks=pack_clocks(clocks, CLOCKED[entity]))
         )
 
     def enrolled(self) -> bool:

@@ -22,6 +22,13 @@ from app.services.sync_ports import (
     SyncCounts,
     SyncState,
 )
+from app.store.sync_apply import apply_documents
+from app.store.sync_apply_snapshot import (
+    MARK,
+    drop_what_head_office_no_longer_has,
+    stage_openings,
+    swap_openings,
+)
 from app.store.sync_schema import sync_state
 from app.store.tab_schema import outbox
 
@@ -152,10 +159,21 @@ class SqlSyncStore:
     # Pulled documents ------------------------------------------------------------------
 
     def apply_changes(self, changes: Sequence[IncomingChange], cursor: str) -> None:
-        raise NotImplementedError
+        with self._session_factory() as session:
+            conn = session.connection()
+            write_state(conn, {"cursor": cursor})  # first: the transaction takes the write lock
+            mark = int(read_state(conn).get(MARK) or 0)
+            apply_documents(conn, changes, mark)
+            session.commit()
 
     def begin_snapshot(self, cursor: str) -> None:
-        raise NotImplementedError
+        with self._session_factory() as session:
+            conn = session.connection()
+            write_state(conn, {"snapshot_cursor": cursor, "snapshot_page": ""})
+            mark = int(read_state(conn).get(MARK) or 0) + 1
+            write_state(conn, {MARK: str(mark)})
+            conn.exec_driver_sql("DELETE FROM sync_openings_staged")
+            session.commit()
 
     def apply_snapshot_page(
         self,
@@ -163,13 +181,36 @@ class SqlSyncStore:
         openings: Sequence[OpeningBalance],
         next_page: str,
     ) -> None:
-        raise NotImplementedError
+        with self._session_factory() as session:
+            conn = session.connection()
+            write_state(conn, {"snapshot_page": next_page})
+            mark = int(read_state(conn).get(MARK) or 0)
+            apply_documents(conn, changes, mark, bulk=True)
+            stage_openings(conn, openings)
+            session.commit()
 
     def finish_snapshot(self) -> None:
-        raise NotImplementedError
+        with self._session_factory() as session:
+            conn = session.connection()
+            values = read_state(conn)
+            cursor = values.get("snapshot_cursor", "")
+            write_state(conn, {"cursor": cursor, "snapshot_cursor": "", "snapshot_page": ""})
+            swap_openings(conn, _watermark(cursor))
+            drop_what_head_office_no_longer_has(conn, int(values.get(MARK) or 0))
+            session.commit()
+
+
+def _watermark(cursor: str) -> int:
+    """``W`` of a snapshot's cursor ``"v1:<W-1>:max"``: transactions from it on are not
+    in the snapshot's openings."""
+    try:
+        return int(cursor.split(":")[1]) + 1
+    except (IndexError, ValueError):
+        return 0
 
 
 def read_state(connection: Connection) -> dict[str, str]:
+    """Every key of the sync state, the store's own (``_``-prefixed) included."""
     return {
         str(k): str(v) for k, v in connection.execute(select(sync_state.c.key, sync_state.c.value))
     }

@@ -35,6 +35,7 @@ from app.services.customer_form import (
 from app.services.directory import DirectoryService, VenueSettings
 from app.services.identifiers import CardRequest, IdentifierService
 from app.store import schema
+from app.store.sync_apply_values import CLOCKED, unpack_clocks
 from app.store.tab_schema import outbox
 from app.sync.documents import IDENTIFIER_FIELDS, NOTE_FIELDS, check_fields
 from tests.support.directory import MANAGER, Directory
@@ -63,7 +64,8 @@ def operations(store: Directory) -> list[dict[str, Any]]:
 def clocks(store: Directory, table: str, key: int) -> dict[str, str]:
     t = schema.metadata.tables[table]
     with store.engine.connect() as connection:
-        return dict(json.loads(connection.scalar(select(t.c.clocks).where(t.c.id == key))))
+        stored = connection.scalar(select(t.c.clocks).where(t.c.id == key))
+    return unpack_clocks(stored, CLOCKED["customer" if table == "customers" else "identifier"])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ field (last writer wins, head office on a tie), references resolved by uuid."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -23,8 +22,9 @@ from app.services.dto import DirectoryQuery
 from app.services.identifiers import CardRequest
 from app.services.sync_ports import IncomingChange
 from app.store.database import create_session_factory
+from app.store.sync_apply_values import CUSTOMER_CLOCKED, IDENTIFIER_CLOCKED, unpack_clocks
 from app.store.sync_store import SqlSyncStore
-from app.sync.documents import CUSTOMER_FIELDS, check_fields
+from app.sync.documents import CUSTOMER_FIELDS, IDENTIFIER_FIELDS, check_fields
 from tests.support.directory import MANAGER
 from tests.support.venue import NOON, WAITER, Venue, venue_on_disk
 
@@ -161,7 +161,8 @@ def test_a_pulled_customer_is_stored_searchable_and_applying_again_changes_nothi
         "zed",
     )
     assert (row["total_spent_minor"], row["order_count"]) == (4_200, 3)
-    assert json.loads(row["clocks"]) == doc["clocks"]
+    assert unpack_clocks(row["clocks"], CUSTOMER_CLOCKED) == doc["clocks"]
+    assert len(row["clocks"]) < 50  # one clock for every field, kept once
     assert search(venue, "bronte") == ["Zoë Brontë"]
     assert search(venue, "0207946") == ["Zoë Brontë"]
     assert [n["uuid"] for n in venue.rows("customer_notes")] == [note]
@@ -175,7 +176,7 @@ def test_fields_merge_on_their_clocks_and_head_office_wins_a_tie(
     till = directory(venue)
     form = CustomerForm(first_name="Ada", last_name="Lovelace", company="Engines Ltd")
     ada = till.create(MANAGER, form).record
-    made = json.loads(customer_row(venue, ada.uuid)["clocks"])
+    made = unpack_clocks(customer_row(venue, ada.uuid)["clocks"], CUSTOMER_CLOCKED)
     noon_ms = int(NOON.timestamp() * 1000)
     assert made["full_name"] == stamp(noon_ms, TERMINAL)
     doc = customer_doc(
@@ -199,7 +200,7 @@ def test_fields_merge_on_their_clocks_and_head_office_wins_a_tie(
     assert [p["e164"] for p in venue.rows("customer_phones", customer_id=ada.id)] == [
         "+447700900123"
     ]
-    clocks = json.loads(row["clocks"])
+    clocks = unpack_clocks(row["clocks"], CUSTOMER_CLOCKED)
     assert clocks["company"] == made["company"] and clocks["phones"] == stamp(noon_ms + 1_000)
     assert search(venue, "ada king") == ["Ada King"]  # the name index follows the new name
     assert search(venue, "ada lovelace") == []
@@ -419,3 +420,8 @@ def test_ledger_entries_are_inserted_once_and_follow_their_customer(
     )
     assert venue.balances(ada_id).points == 0
     assert venue.balances(customer_row(venue, bea)["id"]).points == 40
+
+
+def test_the_store_keeps_a_clock_for_every_field_a_document_has() -> None:
+    assert set(CUSTOMER_CLOCKED) == set(CUSTOMER_FIELDS)
+    assert set(IDENTIFIER_CLOCKED) == set(IDENTIFIER_FIELDS)

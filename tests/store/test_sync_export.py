@@ -66,6 +66,16 @@ def test_a_snapshot_of_the_export_into_an_empty_store_gives_it_back(
         with create_session_factory(engine)() as session:
             found = SqlDirectoryQueries(session).search(DirectoryQuery(text=_some_name(documents)))
         assert found.rows
+        with engine.connect() as connection:  # the bulk-written index is the views' own
+            indexed = connection.exec_driver_sql(
+                "SELECT rowid, name, alias, company, phones, emails FROM customer_search "
+                "EXCEPT SELECT id, name, alias, company, phones, emails FROM customer_search_source"
+            ).all()
+            keys = connection.exec_driver_sql(
+                "SELECT key, customer_id FROM customer_name_key_source "
+                "EXCEPT SELECT key, customer_id FROM customer_name_keys"
+            ).all()
+        assert (indexed, keys) == ([], [])
     finally:
         engine.dispose()
 
