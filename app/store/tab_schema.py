@@ -211,7 +211,7 @@ outbox = Table(
     Column("id", Integer, primary_key=True),
     uuid_column(),  # the operation id head office deduplicates on
     Column("kind", String(40), nullable=False),
-    Column("entity_uuid", String(36), nullable=False),
+    Column("entity_uuid", String(36), nullable=False, index=True),
     Column("payload", Text, nullable=False),  # JSON
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),  # first handed to the sync engine to push
