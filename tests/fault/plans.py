@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 FaultKind = Literal["pass", "drop", "delay", "cut", "duplicate"]
@@ -34,11 +34,15 @@ class ConnectionPlan:
     - ``delay``: every chunk in either direction waits ``delay_s`` first.
     - ``cut``: the ``cut_nth`` request whose path starts with ``cut_path`` ("" = any) is
       cut in ``cut_in``: in the request after ``cut_after`` of its bytes reached head
-      office, or in the response after ``cut_after`` of its bytes reached the terminal
-      (0: head office has answered, so has committed, and the terminal hears nothing).
+      office, or once head office's whole answer is in (so it has committed) after
+      ``cut_after`` of its bytes reached the terminal (0: the terminal hears nothing).
       Both sides are then reset.
     - ``duplicate``: every request is also sent whole on a connection of its own, before
       the original (or alongside it when ``concurrent``), so head office sees it twice.
+
+    In a storm every connection, faulty or not, is closed in good order after
+    ``lifetime`` answers, so a terminal's keep-alive connection does not carry one draw
+    for the whole run.
     """
 
     kind: FaultKind
@@ -49,6 +53,7 @@ class ConnectionPlan:
     cut_nth: int = 0
     cut_after: int = 0
     concurrent: bool = False
+    lifetime: int = 2**31  # answers after which the connection is closed in good order
 
 
 PASS = ConnectionPlan("pass")
@@ -58,6 +63,10 @@ def draw_plan(rng: random.Random, weights: Mapping[FaultKind, float]) -> Connect
     """One connection's plan; the draws depend only on ``rng``'s state."""
     kinds = list(weights)
     kind = rng.choices(kinds, weights=[weights[k] for k in kinds])[0]
+    return replace(_draw_kind(rng, kind), lifetime=rng.randint(1, 8))
+
+
+def _draw_kind(rng: random.Random, kind: FaultKind) -> ConnectionPlan:
     match kind:
         case "drop":
             return ConnectionPlan("drop", reset=rng.random() < 0.5)
@@ -71,7 +80,7 @@ def draw_plan(rng: random.Random, weights: Mapping[FaultKind, float]) -> Connect
                 cut_path=rng.choice(CUT_TARGETS),
                 cut_nth=rng.choice((0, 0, 0, 1, 2)),
                 # a response cut is mostly right after the commit; else inside the head
-                cut_after=(0 if rng.random() < 0.6 else rng.randint(1, 100))
+                cut_after=(0 if rng.random() < 0.6 else rng.randint(1, 120))
                 if in_response
                 else rng.randint(0, 4000),
             )

@@ -63,14 +63,20 @@ class _Link:
         self.client_reader, self.client_writer = client
         self.upstream_writer: asyncio.StreamWriter | None = None
         self.matched = 0  # requests so far that match the cut's path
-        self.target_in_flight = False  # the request to cut has gone; its response is next
-        self.response_bytes = 0
+        self.target_in_flight = False  # the request to cut has gone; its answer is next
+        self.recycled = False
         self.replays: set[asyncio.Task[None]] = set()
 
     def abort(self) -> None:
         _abort(self.client_writer)
         if self.upstream_writer is not None:
             _abort(self.upstream_writer)
+
+    def close(self) -> None:
+        """An orderly close, so the answer already sent is read before the end."""
+        self.client_writer.close()
+        if self.upstream_writer is not None:
+            self.upstream_writer.close()
 
     async def run(self) -> None:
         plan = self.plan
@@ -104,7 +110,10 @@ class _Link:
         finally:
             for task in pumps:
                 task.cancel()
-            self.abort()
+            if self.recycled:
+                self.close()
+            else:
+                self.abort()
             for replay in list(self.replays):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await replay
@@ -139,7 +148,6 @@ class _Link:
                 if plan.cut_in == "request":
                     await self._send_up(message.raw[: min(plan.cut_after, len(message.raw) - 1)])
                     raise _CutError
-                self.response_bytes = 0
                 self.target_in_flight = True
         if plan.kind == "duplicate" and not protected:
             replay = asyncio.ensure_future(self._replay(message.raw))
@@ -150,24 +158,28 @@ class _Link:
         await self._send_up(message.raw)
 
     async def _responses(self, up_reader: asyncio.StreamReader) -> None:
+        answered = 0
         while True:
             try:
-                data = await up_reader.read(_CHUNK)
-            except ConnectionError:
+                message = await read_message(up_reader, response=True)
+            except (asyncio.IncompleteReadError, NotHttpError, ConnectionError):
                 return
-            if not data:
+            if message is None:
                 return
             if self.target_in_flight:
-                room = self.plan.cut_after - self.response_bytes
-                if room < len(data):
-                    if room > 0:
-                        self.client_writer.write(data[:room])
+                self.target_in_flight = False
+                if self.plan.cut_after < len(message.raw):
+                    if self.plan.cut_after > 0:
+                        self.client_writer.write(message.raw[: self.plan.cut_after])
                         await self.client_writer.drain()
                     raise _CutError
-                self.response_bytes += len(data)
             await self._delay()
-            self.client_writer.write(data)
+            self.client_writer.write(message.raw)
             await self.client_writer.drain()
+            answered += 1
+            if answered >= self.plan.lifetime:
+                self.recycled = True  # closed after a whole answer: the client reconnects
+                return
 
     async def _replay(self, raw: bytes) -> None:
         host, port = self.proxy.upstream

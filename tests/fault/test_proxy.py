@@ -276,3 +276,20 @@ def test_a_storm_injects_and_counts_faults(proxy: FaultProxy, upstream: Upstream
     assert counts.get("duplicate", 0) > 0 and counts.get("drop", 0) > 0
     assert answered >= 20 - counts["drop"]
     assert proxy.connections == 20
+
+
+def test_a_connection_is_closed_in_good_order_after_its_lifetime(
+    proxy: FaultProxy, upstream: Upstream
+) -> None:
+    proxy.script([ConnectionPlan("pass", lifetime=2)] * 3)
+
+    with _client(proxy) as client:
+        for number in range(6):
+            try:
+                client.get(f"/{number}")
+            except httpx.TransportError:  # the close raced a request already on its way
+                client.get(f"/{number}")
+
+    assert [path for _, path, _ in upstream.wait_for(6)][-1] == "/5"
+    assert proxy.connections >= 3
+    assert proxy.counts() == {}
