@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from app.domain.audit import AuditAction
+from app.domain.errors import ConflictError
 from app.domain.history import Visit
 from app.domain.identifiers import PAN_HASH_PREFIX
 from app.domain.ledger import Balances, EntryKind, LedgerEntry, Origin, earn, redeem, reverse
 from app.domain.ledger import withdraw as withdraw_entry
 from app.domain.loyalty import add_visit, remove_visit
-from app.domain.payments import PaymentMethod, Tender
+from app.domain.money import format_money
+from app.domain.payments import Payment, PaymentMethod, Tender
 from app.domain.receipts import mask_identifier
 from app.domain.staff import Actor, Permission
 from app.domain.tabs import GuestTab
@@ -153,6 +155,7 @@ class CheckoutService:
         )
         if customer is None or balances is None:
             return None
+        self._within_offline_allowance(uow, payments)
         origin = Origin(now, self._settings.terminal, actor.staff_uuid, tab.uuid)
         points, purse = balances.points, balances.purse_minor
         for payment in payments:
@@ -182,6 +185,29 @@ class CheckoutService:
                     "ledger.entry", entry.uuid, ledger_operation(entry, customer.uuid), now
                 )
         return Balances(points=points, purse_minor=purse)
+
+    def _within_offline_allowance(self, uow: UnitOfWork, payments: Sequence[Payment]) -> None:
+        """An enrolled till lets guests spend points and purse money only up to its
+        allowance, less what it has spent in operations head office has not acknowledged
+        (its balances may be out of date). A standalone venue has no such cap."""
+        points = sum(p.points for p in payments if p.method is PaymentMethod.POINTS)
+        purse = sum(p.amount_minor for p in payments if p.method is PaymentMethod.PURSE)
+        if not (points or purse) or not uow.sync.enrolled():
+            return
+        spent_points, spent_purse = uow.sync.offline_spent()
+        settings = self._settings
+        points_left = max(settings.offline_points_allowance - spent_points, 0)
+        if points > points_left:
+            raise ConflictError(
+                f"Offline: at most {points_left} more points can be redeemed until this till "
+                "syncs with head office"
+            )
+        purse_left = max(settings.offline_purse_allowance_minor - spent_purse, 0)
+        if purse > purse_left:
+            raise ConflictError(
+                f"Offline: at most {format_money(purse_left, settings.currency)} more can be "
+                "paid from purses until this till syncs with head office"
+            )
 
     def _close(
         self,

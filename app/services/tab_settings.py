@@ -33,6 +33,10 @@ class TabSettings:
     venue_max_percent: Decimal | None = None
     print_guest_check_on_request: bool = True
     receipt_on_close: bool = True
+    # What an enrolled till may let guests spend from their accounts between syncs with
+    # head office (docs/SYNC.md, "the offline cap"); a standalone venue has no cap.
+    offline_points_allowance: int = 500
+    offline_purse_allowance_minor: int = 5000
 
     def local(self, at: datetime) -> datetime:
         """``at`` on the venue's clock: validity windows and birthdays are read there."""

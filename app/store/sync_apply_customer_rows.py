@@ -192,7 +192,13 @@ class CustomerRows:
         """The rows of the list ``fields`` and the notes of customer ``key`` (those not in
         ``notes_held``); with ``indexed`` (its columns), a new customer's search rows.
         Nothing is kept if anything does not convert."""
-        built = {name: self._rows(key, name, _items(d.get(name), name)) for name in fields}
+        built: dict[str, list[Row]] = {}
+        for name in fields:
+            items = d.get(name)
+            if items:
+                built[name] = self._rows(key, name, _items(items, name))
+            elif items is not None and items != []:
+                raise BadDocumentError(f"{name} must be a list")
         notes = self._notes(key, d, set() if notes_held is None else notes_held)
         for name, rows in built.items():
             self.lists[name].extend(rows)
@@ -350,8 +356,8 @@ def stats_row(customer_id: int, stats: object, item_keys: Mapping[str, int]) -> 
             _int(stats.get("total_spent_minor"), "total_spent_minor") or 0,
             utc_text(stats.get("first_visit"), "first_visit"),
             utc_text(stats.get("last_visit"), "last_visit"),
-            json.dumps(local),
-            json.dumps({str(k): int(v) for k, v in payments.items()}),
+            json.dumps(local) if local else "{}",
+            json.dumps({str(k): int(v) for k, v in payments.items()}) if payments else "{}",
         )
     except (AttributeError, TypeError, ValueError) as problem:
         raise BadDocumentError(f"stats are not right ({problem})") from None
