@@ -1,0 +1,128 @@
+"""Cases the fault campaign found, replayed step by step in one process (head office's
+real app in-process, terminals wired by app.wiring; see protocol_world).
+
+Each is marked ``xfail(strict=True)`` while the bug it shows is open, naming where it
+is: when it is fixed the test passes, strict turns that into a failure, and the mark
+comes off.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.services.customer_form import CustomerForm, PhoneEntry
+from tests.fault import store_reads
+from tests.fault.agent_terminal import AGENT_ACTOR
+from tests.fault.checks import check_terminal
+from tests.fault.ho_view import read_head_office
+from tests.fault.protocol_world import InProcessHeadOffice, SimTerminal, WorldTime, open_terminal
+from tests.fault.terminal_view import read_terminal
+
+ADA = CustomerForm(first_name="Ada", last_name="Lovelace", phones=(PhoneEntry("+447911123456"),))
+GRACE = CustomerForm(first_name="Grace", last_name="Hopper", phones=(PhoneEntry("+447912345678"),))
+
+
+@dataclass
+class World:
+    head_office: InProcessHeadOffice
+    terminals: list[SimTerminal]
+
+    def synced(self, terminal: SimTerminal) -> None:
+        result = terminal.cycle()
+        assert result.error is None, f"{terminal.name}: {result.error}"
+
+    def diverged(self, terminal: SimTerminal) -> list[str]:
+        ho = read_head_office(self.head_office.database_url)
+        return [str(f) for f in check_terminal(terminal.name, read_terminal(terminal.store), ho)]
+
+
+@pytest.fixture
+def world(store_template: Path) -> Iterator[World]:
+    folder = Path(tempfile.mkdtemp(prefix="tabkeeper-cases-"))
+    time = WorldTime()
+    head_office = InProcessHeadOffice(folder, time, run_seed=1)
+    terminals = [open_terminal(i, folder, store_template, head_office, time, 1) for i in range(3)]
+    built = World(head_office, terminals)
+    try:
+        for terminal in terminals:
+            built.synced(terminal)  # each has the catalogue and a cursor
+        yield built
+    finally:
+        for terminal in terminals:
+            terminal.close()
+        head_office.close()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="app/store/sync_apply_customers.py keeps a field whose local clock is ahead of the "
+    "clamped clock head office kept for it (docs/SYNC.md, max_clock_skew)",
+)
+def test_a_terminal_whose_clock_runs_ahead_takes_a_later_edit_from_head_office(
+    world: World,
+) -> None:
+    fast, other, _ = world.terminals
+    fast.time.offset = timedelta(hours=1)
+    ada = fast.terminal.directory.create(AGENT_ACTOR, ADA)
+    world.synced(fast)
+    world.synced(other)
+    (ada_there,) = store_reads.live_customers(other.terminal.engine)
+    edited = replace(ada.record.form, company="Analytical Engines")
+    other.terminal.directory.edit(AGENT_ACTOR, ada_there, edited)
+    world.synced(other)
+
+    world.synced(fast)
+
+    assert world.diverged(fast) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=IntegrityError,
+    reason="app/store/sync_apply_customers.py inserts a note the store already holds on the "
+    "customer head office merged away (UNIQUE customer_notes.uuid); every later sync fails",
+)
+def test_a_note_on_a_customer_head_office_merges_away_follows_the_survivor(
+    world: World,
+) -> None:
+    first, second, _ = world.terminals
+    first.terminal.directory.create(AGENT_ACTOR, ADA)
+    world.synced(first)
+    twin = second.terminal.directory.create(AGENT_ACTOR, ADA)  # the same person, offline
+    second.terminal.directory.add_note(AGENT_ACTOR, twin.record.id, "likes the window seat")
+
+    world.synced(second)  # head office merges the twin into the first Ada, note and all
+
+    assert world.diverged(second) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=IntegrityError,
+    reason="app/store/sync_apply_customers.py inserts a page's new customers in page order, "
+    "so a merged one before its new survivor breaks customers.merged_into_id's foreign key",
+)
+def test_a_page_with_a_merged_customer_before_its_new_survivor_applies(world: World) -> None:
+    first, second, third = world.terminals
+    grace = first.terminal.directory.create(AGENT_ACTOR, GRACE)
+    world.synced(first)
+    second.terminal.directory.create(AGENT_ACTOR, GRACE)
+    world.synced(second)  # the twin is merged into the first Grace
+    edited = replace(grace.record.form, company="Navy")
+    first.terminal.directory.edit(AGENT_ACTOR, grace.record.id, edited)
+    world.synced(first)  # the survivor's newest version now comes after the twin's
+
+    world.synced(third)  # neither is in its store yet: both arrive in one page
+
+    assert world.diverged(third) == []
