@@ -121,9 +121,10 @@ def run_campaign(configs: Sequence[RunConfig], pg_url: str) -> list[RunResult]:
         result = run_once(config, pg_url)
         results.append(result)
         status = "ok" if result.ok else "FAILED"
+        phases = ", ".join(f"{name} {s:.0f}" for name, s in result.phases.items())
         print(
             f"[{number}/{len(configs)}] run {config.run_seed} {config.database}: {status} "
-            f"({result.verdict.operations} ops, {result.seconds:.1f} s)",
+            f"({result.verdict.operations} ops, {result.seconds:.1f} s: {phases})",
             flush=True,
         )
         if not result.ok:

@@ -80,6 +80,13 @@ class RunResult:
     faults: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # harness trouble, agent crashes, bugs
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds each part took
+    _lap_at: float = field(default_factory=time.monotonic, repr=False)
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self.phases[phase] = now - self._lap_at
+        self._lap_at = now
 
     @property
     def ok(self) -> bool:
@@ -157,19 +164,30 @@ def _run(config: RunConfig, url: str, result: RunResult) -> None:
                 result.faults["skewed_clock"] += 1 if abs(offset) >= 1 else 0
                 agent.process.start()
             _wait_enrolled(world)
-            storm = Storm(world, proxy, rng, min_s=config.storm_min_s, max_s=config.storm_max_s)
+            result.lap("start")
+            storm = Storm(
+                world,
+                proxy,
+                rng,
+                min_s=config.storm_min_s,
+                max_s=config.storm_max_s,
+                gap_s=config.chaos_gap_s,
+            )
             storm.run()
+            result.lap("storm")
             result.faults.update(proxy.counts())
             result.faults.update(storm.counts)
             try:
                 _settle(world, config.settle_timeout_s, result)
             except WaitTimeoutError as error:  # checked all the same: what is missing?
                 result.errors.append(str(error))
+            result.lap("calm")
         world.stop_all()
         try:
             _check(world, result)
         except Exception as error:  # the data core or a store could not even be read
             result.errors.append(f"the checks could not run: {type(error).__name__}: {error}")
+        result.lap("checks")
     except WaitTimeoutError as error:
         result.errors.append(str(error))
     finally:

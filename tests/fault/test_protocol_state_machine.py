@@ -12,13 +12,14 @@ catalogue and balances equal head office's (tests.fault.checks).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -29,10 +30,15 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from app.domain.errors import DomainError
+from app.services.customer_form import CustomerForm, PhoneEntry
+from tests.fault import store_reads
+from tests.fault.agent_terminal import AGENT_ACTOR
 from tests.fault.checks import Finding, check_balances, check_operations, check_terminal
 from tests.fault.ho_view import doubled_at_head_office, read_head_office
 from tests.fault.protocol_world import InProcessHeadOffice, SimTerminal, WorldTime, open_terminal
 from tests.fault.terminal_view import read_terminal
+from tests.fault.workload import shared_person
 
 TERMINALS = 3
 SETTLE_ROUNDS = 6
@@ -75,6 +81,22 @@ class ProtocolMachine(RuleBasedStateMachine):
     @rule(t=st.integers(0, TERMINALS - 1), step=st.integers(0, 100_000))
     def local_write(self, t: int, step: int) -> None:
         self.terminals[t].workload.step(step)
+
+    @rule(t=st.integers(0, TERMINALS - 1), person=st.integers(0, 2))
+    def sign_up_a_regular_known_elsewhere(self, t: int, person: int) -> None:
+        """The same person (name and phone) signed up on several terminals, offline."""
+        first, last, phone = shared_person(0, person)
+        form = CustomerForm(first_name=first, last_name=last, phones=(PhoneEntry(phone),))
+        with contextlib.suppress(DomainError):  # this terminal has them already
+            self.terminals[t].terminal.directory.create(AGENT_ACTOR, form)
+
+    @rule(t=st.integers(0, TERMINALS - 1), pick=st.integers(0, 1_000))
+    def note_on_a_customer(self, t: int, pick: int) -> None:
+        terminal = self.terminals[t].terminal
+        customers = store_reads.live_customers(terminal.engine)
+        if customers:
+            chosen = customers[pick % len(customers)]
+            terminal.directory.add_note(AGENT_ACTOR, chosen, f"note {pick}")
 
     @rule(t=st.integers(0, TERMINALS - 1), fault=st.sampled_from(sorted(FAULTS)))
     def sync(self, t: int, fault: str) -> None:
@@ -178,5 +200,8 @@ def test_the_protocol_loses_nothing_doubles_nothing_and_converges(store_template
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            # No shrinking: each step opens stores and syncs, so shrinking a failure takes
+            # many minutes, and twenty steps read well enough as they are.
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
         ),
     )
