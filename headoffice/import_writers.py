@@ -95,10 +95,11 @@ def _identifiers(
             merge_fields(data, given, dict.fromkeys(given, stamp))
         final[uuid] = data
     _follow_holders(conn, final, stamp)
-    _claim_values(conn, final)
-    uuids = list(final)
-    h = identifier_holders.c
-    conn.execute(delete(identifier_holders).where(among(conn, h.identifier_uuid, uuids)))
+    known = [u for u in final if u in existing]  # only these can hold keys and a holder
+    _claim_values(conn, final, known)
+    if known:
+        h = identifier_holders.c
+        conn.execute(delete(identifier_holders).where(among(conn, h.identifier_uuid, known)))
     holders = [
         {"identifier_uuid": u, "customer_uuid": d["customer_uuid"]}
         for u, d in final.items()
@@ -129,7 +130,7 @@ def _live(ref: CustomerRef | None, what: str) -> str:
     return ref.uuid
 
 
-def _claim_values(conn: Connection, cards: Mapping[str, dict[str, Any]]) -> None:
+def _claim_values(conn: Connection, cards: Mapping[str, dict[str, Any]], known: list[str]) -> None:
     """Hold each in-use card's kind and value; OpRejectedError on a value two cards want."""
     k = identifier_keys.c
     wanted: dict[tuple[str, str], str] = {}
@@ -139,7 +140,8 @@ def _claim_values(conn: Connection, cards: Mapping[str, dict[str, Any]]) -> None
             if key in wanted:
                 raise OpRejectedError(f"cards {wanted[key]} and {uuid} have the same value")
             wanted[key] = uuid
-    conn.execute(delete(identifier_keys).where(among(conn, k.identifier_uuid, list(cards))))
+    if known:
+        conn.execute(delete(identifier_keys).where(among(conn, k.identifier_uuid, known)))
     if not wanted:
         return
     values = sorted({value for _, value in wanted})
