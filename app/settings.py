@@ -55,8 +55,9 @@ class Settings:
     head_office_url: str = ""
     sync_interval_s: float = 30.0  # how often the worker syncs when nothing else asks
     head_office_ca_file: Path | None = None  # a private CA's certificate (PEM)
-    offline_points_allowance: int = 0  # points a terminal may redeem offline, per sync
-    offline_purse_allowance_minor: int = 0  # purse spend allowed offline, per sync
+    # What an enrolled till may redeem between two syncs (docs/SYNC.md, the offline cap).
+    offline_points_allowance: int = 500
+    offline_purse_allowance_minor: int = 5000
 
     @property
     def store_path(self) -> Path:
@@ -89,9 +90,11 @@ class Settings:
             head_office_url=_url(env, "TABKEEPER_HEAD_OFFICE_URL"),
             sync_interval_s=_seconds(env, "TABKEEPER_SYNC_INTERVAL_S", d.sync_interval_s),
             head_office_ca_file=_path(env, "TABKEEPER_HEAD_OFFICE_CA_FILE"),
-            offline_points_allowance=_allowance(env, "TABKEEPER_OFFLINE_POINTS_ALLOWANCE"),
+            offline_points_allowance=_allowance(
+                env, "TABKEEPER_OFFLINE_POINTS_ALLOWANCE", d.offline_points_allowance
+            ),
             offline_purse_allowance_minor=_allowance(
-                env, "TABKEEPER_OFFLINE_PURSE_ALLOWANCE_MINOR"
+                env, "TABKEEPER_OFFLINE_PURSE_ALLOWANCE_MINOR", d.offline_purse_allowance_minor
             ),
         )
 
@@ -106,8 +109,8 @@ def _number(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not “{text}”") from None
 
 
-def _allowance(env: Mapping[str, str], name: str) -> int:
-    value = _number(env, name, 0)
+def _allowance(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _number(env, name, default)
     if value < 0:
         raise SettingsError(f"{name} must be 0 or more, not {value}")
     return value
@@ -184,4 +187,6 @@ def tab_settings(settings: Settings, tiers: TierLadder) -> TabSettings:
         time_zone=settings.time_zone,
         redemption=rate,
         tiers=tiers,
+        offline_points_allowance=settings.offline_points_allowance,
+        offline_purse_allowance_minor=settings.offline_purse_allowance_minor,
     )

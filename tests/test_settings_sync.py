@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings, SettingsError
+from app.domain.loyalty import TierLadder
+from app.settings import Settings, SettingsError, tab_settings
 
 
 def settings(tmp_path: Path, **env: str) -> Settings:
@@ -18,7 +19,9 @@ def test_defaults_leave_sync_to_enrolment(tmp_path: Path) -> None:
     assert plain.head_office_url == ""
     assert plain.sync_interval_s == 30.0
     assert plain.head_office_ca_file is None
-    assert (plain.offline_points_allowance, plain.offline_purse_allowance_minor) == (0, 0)
+    assert (plain.offline_points_allowance, plain.offline_purse_allowance_minor) == (500, 5000)
+    tabs = tab_settings(plain, TierLadder.bronze_silver_gold())
+    assert (tabs.offline_points_allowance, tabs.offline_purse_allowance_minor) == (500, 5000)
 
 
 def test_sync_settings_are_read(tmp_path: Path) -> None:
@@ -27,13 +30,13 @@ def test_sync_settings_are_read(tmp_path: Path) -> None:
         TABKEEPER_HEAD_OFFICE_URL=" https://office.example.com/ ",
         TABKEEPER_SYNC_INTERVAL_S="12.5",
         TABKEEPER_HEAD_OFFICE_CA_FILE="~/ca.pem",
-        TABKEEPER_OFFLINE_POINTS_ALLOWANCE="500",
+        TABKEEPER_OFFLINE_POINTS_ALLOWANCE="120",
         TABKEEPER_OFFLINE_PURSE_ALLOWANCE_MINOR="2000",
     )
     assert read.head_office_url == "https://office.example.com"
     assert read.sync_interval_s == 12.5
     assert read.head_office_ca_file == Path("~/ca.pem").expanduser()
-    assert (read.offline_points_allowance, read.offline_purse_allowance_minor) == (500, 2000)
+    assert (read.offline_points_allowance, read.offline_purse_allowance_minor) == (120, 2000)
 
 
 @pytest.mark.parametrize(
