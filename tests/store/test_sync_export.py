@@ -16,10 +16,11 @@ from app.services.sync_ports import IncomingChange
 from app.store.database import StoreLocation, create_session_factory, create_store_engine
 from app.store.migrate import upgrade_store
 from app.store.search import SqlDirectoryQueries
-from app.store.sync_export import Document, export_documents
+from app.store.sync_export import Document, export_documents, main
 from app.store.sync_store import SqlSyncStore
 from app.sync.documents import check_fields
 from app.sync.wire import ENTITY_KINDS
+from headoffice.importing import check_import_file
 
 ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -90,3 +91,18 @@ def _normal(documents: object) -> list[Document]:
 
 def _some_name(documents: list[Document]) -> str:
     return next(str(d["last_name"]) for e, _, d in documents if e == "customer" and d["last_name"])
+
+
+def test_the_command_writes_the_file_head_office_imports(
+    demo: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Path(str(demo.url.database))
+    out = tmp_path / "venue.jsonl"
+    assert main([str(store), str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert f"{len(lines):,} documents" in capsys.readouterr().err
+    assert check_import_file(out).documents == len(lines) == len(list(export_documents(demo)))
+
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "missing.db"), str(out)])
+    assert "missing.db is not a store file" in capsys.readouterr().err
