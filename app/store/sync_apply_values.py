@@ -30,8 +30,8 @@ class BadDocumentError(ValueError):
 
 @dataclass
 class Applied:
-    """What one batch of documents did: the uuids written (whose waiting references may
-    now resolve) and the local keys of the customers that changed."""
+    """What one batch of documents did: the uuids written (documents waiting for them
+    may now be applied) and how many were left out."""
 
     uuids: set[str] = field(default_factory=set)
     skipped: int = 0

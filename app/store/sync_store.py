@@ -192,9 +192,10 @@ class SqlSyncStore:
     def finish_snapshot(self) -> None:
         with self._session_factory() as session:
             conn = session.connection()
+            write_state(conn, {"snapshot_page": ""})  # first: the write lock, then read
             values = read_state(conn)
             cursor = values.get("snapshot_cursor", "")
-            write_state(conn, {"cursor": cursor, "snapshot_cursor": "", "snapshot_page": ""})
+            write_state(conn, {"cursor": cursor, "snapshot_cursor": ""})
             swap_openings(conn, _watermark(cursor))
             drop_what_head_office_no_longer_has(conn, int(values.get(MARK) or 0))
             session.commit()
