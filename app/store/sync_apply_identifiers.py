@@ -139,35 +139,68 @@ def _insert(
     keys: dict[str, dict[str, int]],
     applied: Applied,
 ) -> None:
+    """New cards in bulk: one tuple per card, in ``_COLUMNS`` order."""
     key = next_key(conn, "identifiers")
-    pairs: list[tuple[dict[str, object], IncomingChange]] = []
+    customers, categories = keys["customers"], keys["promotion_categories"]
+    cards = keys["identifiers"]
+    for change in changes:
+        cards[change.uuid] = key  # a re-issued card may name one of the same batch
+        key += 1
+    built: list[tuple[list[object], IncomingChange]] = []
     for change in changes:
         try:
-            values = _scalars(change.data, _SCALARS)
-            if "kind" not in values or "value" not in values or "status" not in values:
-                raise BadDocumentError("a new card needs kind, value and status")
+            built.append((_new_row(cards[change.uuid], change.uuid, change.data, mark), change))
         except BadDocumentError as problem:
             log.warning("Left out card %s from head office: %s", change.uuid, problem)
             applied.skipped += 1
-            continue
-        keys["identifiers"][change.uuid] = key  # a card re-issued in the same batch
-        pairs.append(({"id": key, "uuid": change.uuid, **values}, change))
-        key += 1
+            del cards[change.uuid]
+    rows: list[list[object]] = []
     claimed: dict[tuple[object, object], int] = {}
-    for row, change in pairs:
-        row.update(_refs(conn, change, list(_REFS), keys))
-        row.update(clocks=pack_clocks(clocks_of(change.data), IDENTIFIER_CLOCKED), sync_mark=mark)
-        if row["status"] in _IN_USE:
-            pair = (row["kind"], row["value"])
+    for row, change in built:
+        d = change.data
+        for index, field, found in (
+            (8, "customer_uuid", customers),
+            (9, "promotion_category_uuid", categories),
+            (10, "replaces_uuid", cards),
+        ):
+            target = d.get(field)
+            if target:
+                row[index] = found.get(target)
+                if row[index] is None:
+                    wait_for(conn, "identifier", change.uuid, field, str(target), d)
+        if row[4] in _IN_USE:
+            pair = (row[2], row[3])
             if pair in claimed:
-                log.warning("Card %s repeats a value in use; kept as expired here", row["uuid"])
-                row["status"] = IdentifierStatus.EXPIRED.value
+                log.warning("Card %s repeats a value in use; kept as expired here", change.uuid)
+                row[4] = IdentifierStatus.EXPIRED.value
             else:
-                claimed[pair] = int(str(row["id"]))
-        applied.uuids.add(str(row["uuid"]))
+                claimed[pair] = int(str(row[0]))
+        rows.append(row)
+        applied.uuids.add(change.uuid)
     _retire_clashing(conn, claimed)
-    rows = [tuple(row.get(c) for c in _COLUMNS) for row, _ in pairs]
     insert_rows(conn, "identifiers", _COLUMNS, rows)
+
+
+def _new_row(key: int, uuid: str, d: Mapping[str, Any], mark: int) -> list[object]:
+    value = d.get("value")
+    if type(value) is not str or not value:
+        raise BadDocumentError("value is missing")
+    label = d.get("label")
+    return [
+        key,
+        uuid,
+        one_of(d.get("kind"), _KINDS, "kind"),
+        value[:128],
+        one_of(d.get("status"), _STATUSES, "status"),
+        "" if label is None else text(label, "label", limit=80),
+        required_instant(d.get("issued_at"), "issued_at"),
+        utc_text(d.get("expires_at"), "expires_at"),
+        None,
+        None,
+        None,
+        pack_clocks(clocks_of(d), IDENTIFIER_CLOCKED),
+        mark,
+    ]
 
 
 def _retire_clashing(conn: Connection, claimed: Mapping[tuple[object, object], int]) -> None:

@@ -227,11 +227,19 @@ def unpack_clocks(text: str | None, fields: Sequence[str]) -> dict[str, str]:
 def insert_rows(
     conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
 ) -> None:
-    """One ``executemany`` of ``rows`` into ``table``."""
-    if rows:
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+    """One ``executemany`` of ``rows`` into ``table``, on the driver's connection inside
+    the transaction ``conn`` has begun (SQLAlchemy's checks of each row are skipped)."""
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+    if not conn.in_transaction():
+        conn.exec_driver_sql(sql, [tuple(r) for r in rows])
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.executemany(sql, rows)
 
 
 def update_row(
