@@ -11,13 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.domain.errors import DomainError
 from app.domain.hlc import HybridClock
 from app.sync.wire import Operation, OpResult, OpStatus
+from headoffice.apply_batch import (
+    LEDGER_ENTRY,
+    UNFORESEEN,
+    apply_ledger_run,
+    could_not_apply,
+    kept_reason,
+    ledger_run_end,
+)
 from headoffice.apply_customers import (
     apply_customer_deleted,
     apply_customer_note,
@@ -26,13 +34,13 @@ from headoffice.apply_customers import (
 from headoffice.apply_identifiers import apply_identifier_upsert
 from headoffice.apply_ledger import apply_ledger_entry
 from headoffice.apply_tabs import apply_tab_closed, apply_tab_reopened
+from headoffice.bulk import bulk_insert
 from headoffice.customer_merge import apply_customers_merged
 from headoffice.documents_store import among, touch
 from headoffice.op_context import AlreadyAppliedError, OpContext, OpRejectedError, printable
 from headoffice.row_versions import current_txid
 from headoffice.schema import applied_ops, is_postgresql
 
-MAX_REASON_CHARS = 1000
 # PostgreSQL states that mean "another transaction got there first": run the batch again.
 _RACES = frozenset({"23505", "40P01", "40001"})  # unique violation, deadlock, serialization
 
@@ -76,13 +84,59 @@ def apply_push(
     now = datetime.now(UTC)
     earlier = _answers_given(conn, [op.id for op in ops])
     results: list[OpResult] = []
-    for op in ops:
-        answer = earlier.get(op.id)
-        if answer is None:
-            answer = _apply_one(OpContext(conn, terminal_uuid, op.id, clock, now), op, txid)
-            earlier[op.id] = _repeated(answer)
-        results.append(answer)
+    records: list[dict[str, Any]] = []  # answers of runs of entries, kept at the end
+    start = 0
+    while start < len(ops):
+        end = start + 1
+        if ops[start].kind == LEDGER_ENTRY:
+            end = ledger_run_end(ops, start)
+            run = ops[start:end]
+            ctx = OpContext(conn, terminal_uuid, run[0].id, clock, now)
+            outcome = apply_ledger_run(ctx, run, earlier, txid)
+            if outcome is not None:
+                for op, answer in zip(run, outcome.answers, strict=True):
+                    earlier.setdefault(op.id, _repeated(answer))
+                results.extend(outcome.answers)
+                records.extend(outcome.records)
+                start = end
+                continue
+        for op in ops[start:end]:  # one by one
+            results.append(_apply_or_repeat(conn, terminal_uuid, op, clock, now, txid, earlier))
+        start = end
+    _keep_answers(conn, records)
     return PushOutcome(results, txid)
+
+
+def _apply_or_repeat(
+    conn: Connection,
+    terminal_uuid: str,
+    op: Operation,
+    clock: HybridClock,
+    now: datetime,
+    txid: int,
+    earlier: dict[str, OpResult],
+) -> OpResult:
+    answer = earlier.get(op.id)
+    if answer is None:
+        answer = _apply_one(OpContext(conn, terminal_uuid, op.id, clock, now), op, txid)
+        earlier[op.id] = _repeated(answer)
+    return answer
+
+
+def _keep_answers(conn: Connection, records: list[dict[str, Any]]) -> None:
+    """Write the answers the runs of entries gave. A clash on PostgreSQL means a push
+    running at the same time applied one of them and committed: run the batch again."""
+    clashes: tuple[type[Exception], ...] = (IntegrityError,)
+    if is_postgresql(conn):
+        clashes += (conn.dialect.loaded_dbapi.IntegrityError,)
+    try:
+        bulk_insert(conn, applied_ops, records)
+    except clashes as error:
+        if is_postgresql(conn):
+            raise RetryBatchError(
+                "another push applied the same operations at the same moment; send the batch again"
+            ) from error
+        raise
 
 
 def _answers_given(conn: Connection, op_ids: Sequence[str]) -> dict[str, OpResult]:
@@ -163,19 +217,17 @@ def _apply_one(ctx: OpContext, op: Operation, txid: int) -> OpResult:
             raise
         reason = f"head office could not store a value of this operation ({state})"
         return _settle(ctx, op, OpStatus.REJECTED, reason, txid)
-    except (StatementError, DomainError, ValueError, TypeError, KeyError, ArithmeticError) as bug:
+    except UNFORESEEN as bug:
         # Input no check foresaw: refuse this operation rather than the whole batch.
         savepoint.rollback()
-        reason = f"head office could not apply this operation ({type(bug).__name__}: {bug})"
-        return _settle(ctx, op, OpStatus.REJECTED, reason, txid)
+        return _settle(ctx, op, OpStatus.REJECTED, could_not_apply(bug), txid)
     savepoint.commit()
     return OpResult(id=op.id, status=OpStatus.APPLIED)
 
 
 def _settle(ctx: OpContext, op: Operation, status: OpStatus, reason: str, txid: int) -> OpResult:
     """Keep an answer other than "applied" (the operation's own savepoint is gone)."""
-    reason = printable(reason)
-    reason = reason if len(reason) <= MAX_REASON_CHARS else reason[: MAX_REASON_CHARS - 3] + "..."
+    reason = kept_reason(reason)
     savepoint = _Savepoint(ctx.conn)
     try:
         _record(ctx, op, status, reason, txid)

@@ -20,7 +20,7 @@ from app.domain.hlc import HEAD_OFFICE_NODE
 from app.domain.ledger import AccountKind, EntryKind, LedgerEntry
 from app.sync.documents import LEDGER_ENTRY_FIELDS
 from headoffice.bulk import bulk_insert
-from headoffice.customer_index import resolve
+from headoffice.customer_index import CustomerRef, resolve
 from headoffice.documents_store import dumps, insert_documents
 from headoffice.op_context import AlreadyAppliedError, OpContext, OpRejectedError, require_keys
 from headoffice.row_versions import current_txid
@@ -39,6 +39,7 @@ _ADD_TO_BALANCE = (
 )
 _ADD = text(_ADD_TO_BALANCE)
 _ADD_RETURNING = text(_ADD_TO_BALANCE + " RETURNING amount")
+_UPSERT_ROWS = 500  # balances per multi-row upsert: 2,000 parameters
 _SPENDING = frozenset({EntryKind.REDEEM.value, EntryKind.WITHDRAW.value})
 
 
@@ -60,29 +61,45 @@ def apply_ledger_entry(ctx: OpContext, payload: Mapping[str, Any]) -> None:
     if conn.execute(_ENTRY_KNOWN, {"e_uuid": entry["uuid"]}).first():
         raise AlreadyAppliedError
     ref = resolve(conn, entry["customer_uuid"])
-    if ref is None:
-        raise OpRejectedError(f"customer {entry['customer_uuid']} is unknown at head office")
-    if ref.deleted:
-        raise OpRejectedError(f"customer {ref.full_name} ({ref.uuid}) was deleted at head office")
+    refusal = refused_customer(entry["customer_uuid"], ref)
+    if refusal is not None or ref is None:
+        raise OpRejectedError(refusal or "")
     entry["customer_uuid"] = ref.uuid
     lifetime = lifetime_share(conn, entry)
     after = post(conn, [Posting(entry, lifetime, ctx.op_id, ctx.terminal_uuid)], ctx.now)
-    balance = after[(ref.uuid, entry["account"])]
+    review = overdraft_review(entry, ref, after[(ref.uuid, entry["account"])], ctx)
+    if review is not None:
+        conn.execute(insert(overdraft_reviews), review)
+
+
+def refused_customer(asked: str, ref: CustomerRef | None) -> str | None:
+    """Why an entry cannot go to the customer ``asked`` leads to; None when it can."""
+    if ref is None:
+        return f"customer {asked} is unknown at head office"
+    if ref.deleted:
+        return f"customer {ref.full_name} ({ref.uuid}) was deleted at head office"
+    return None
+
+
+def overdraft_review(
+    entry: Mapping[str, Any], ref: CustomerRef, balance: int, ctx: OpContext
+) -> dict[str, Any] | None:
+    """The ``overdraft_reviews`` row when spending ``entry`` left ``balance`` below the
+    account's floor; None otherwise."""
     floor = 0 if entry["account"] == AccountKind.POINTS else -(ref.credit_limit_minor or 0)
-    if entry["kind"] in _SPENDING and balance < floor:
-        conn.execute(
-            insert(overdraft_reviews).values(
-                entry_uuid=entry["uuid"],
-                customer_uuid=ref.uuid,
-                account=entry["account"],
-                amount=entry["amount"],
-                balance_after=balance,
-                credit_limit_minor=-floor,
-                terminal_uuid=ctx.terminal_uuid,
-                entry_at=datetime.fromisoformat(entry["at"]),
-                recorded_at=ctx.now,
-            )
-        )
+    if entry["kind"] not in _SPENDING or balance >= floor:
+        return None
+    return {
+        "entry_uuid": entry["uuid"],
+        "customer_uuid": ref.uuid,
+        "account": entry["account"],
+        "amount": entry["amount"],
+        "balance_after": balance,
+        "credit_limit_minor": -floor,
+        "terminal_uuid": ctx.terminal_uuid,
+        "entry_at": datetime.fromisoformat(entry["at"]),
+        "recorded_at": ctx.now,
+    }
 
 
 def checked_entry(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,7 +140,18 @@ def lifetime_share(conn: Connection, entry: Mapping[str, Any]) -> int:
         kind = conn.execute(
             select(ledger.c.kind).where(ledger.c.uuid == entry["reverses_uuid"])
         ).scalar()
-        return int(entry["amount"]) if kind == EntryKind.EARN else 0
+        return lifetime_given(entry, kind)
+    return lifetime_given(entry, None)
+
+
+def lifetime_given(entry: Mapping[str, Any], reversed_kind: str | None) -> int:
+    """:func:`lifetime_share` once the kind of the entry it reverses (if any) is known."""
+    if entry["account"] != AccountKind.POINTS:
+        return 0
+    if entry["kind"] == EntryKind.EARN:
+        return int(entry["amount"])
+    if entry["kind"] == EntryKind.REVERSE and entry["reverses_uuid"]:
+        return int(entry["amount"]) if reversed_kind == EntryKind.EARN else 0
     return 0
 
 
@@ -135,6 +163,18 @@ def post(
     moving only lifetime points) is kept in the ledger but sends no document."""
     if not postings:
         return {}
+    write_entries(conn, postings, now)
+    deltas: dict[tuple[str, str], list[int]] = {}
+    for p in postings:
+        key = (p.data["customer_uuid"], p.data["account"])
+        total = deltas.setdefault(key, [0, 0])
+        total[0] += int(p.data["amount"])
+        total[1] += p.lifetime_delta
+    return add_to_balances(conn, deltas)
+
+
+def write_entries(conn: Connection, postings: Sequence[Posting], now: datetime) -> None:
+    """The ledger rows and the documents of ``postings``; balances are the caller's."""
     txid = current_txid(conn)
     bulk_insert(
         conn,
@@ -161,13 +201,6 @@ def post(
         [(p.data["uuid"], dumps(p.data)) for p in postings if p.data["amount"] != 0],
         now,
     )
-    deltas: dict[tuple[str, str], list[int]] = {}
-    for p in postings:
-        key = (p.data["customer_uuid"], p.data["account"])
-        total = deltas.setdefault(key, [0, 0])
-        total[0] += int(p.data["amount"])
-        total[1] += p.lifetime_delta
-    return add_to_balances(conn, deltas)
 
 
 def add_to_balances(
@@ -184,6 +217,28 @@ def add_to_balances(
     result = conn.execute(_ADD_RETURNING, rows[0]).scalar_one()
     customer, account = next(iter(deltas))
     return {(customer, account): int(result)}
+
+
+def add_to_balances_returning(
+    conn: Connection, deltas: Mapping[tuple[str, str], Sequence[int]]
+) -> dict[tuple[str, str], int]:
+    """:func:`add_to_balances` reading every new amount back, a few hundred rows per
+    statement (one multi-row upsert, in key order so concurrent pushes lock alike)."""
+    items = sorted(deltas.items())
+    after: dict[tuple[str, str], int] = {}
+    for start in range(0, len(items), _UPSERT_ROWS):
+        chunk = items[start : start + _UPSERT_ROWS]
+        values = ", ".join(f"(:c{i}, :a{i}, :m{i}, :l{i})" for i in range(len(chunk)))
+        params: dict[str, Any] = {}
+        for i, ((customer, account), delta) in enumerate(chunk):
+            params.update({f"c{i}": customer, f"a{i}": account, f"m{i}": delta[0]})
+            params[f"l{i}"] = delta[1]
+        statement = _ADD_TO_BALANCE.replace(
+            "VALUES (:customer_uuid, :account, :amount, :lifetime_points)", f"VALUES {values}"
+        )
+        rows = conn.execute(text(statement + " RETURNING customer_uuid, account, amount"), params)
+        after.update({(row.customer_uuid, row.account): int(row.amount) for row in rows})
+    return after
 
 
 def head_office_entry(
