@@ -133,7 +133,7 @@ def open_terminal(
         directory=DirectoryService(uow_factory, venue, clock, hlc),
         identifiers=IdentifierService(uow_factory, venue, clock, hlc),
         duplicates=DuplicateFinder(uow_factory),
-        merges=MergeService(uow_factory, clock, hlc),
+        merges=MergeService(uow_factory, clock, hlc, terminal=settings.terminal),
         photos=PhotoService(uow_factory),
         identification=IdentificationService(uow_factory, venue, clock, tiers=tabs.tiers),
         device_settings=DeviceSettingsService(uow_factory, TerminalDrivers(), clock),
