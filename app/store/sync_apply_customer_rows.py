@@ -26,6 +26,7 @@ from app.domain.customers import (
     SignupSource,
 )
 from app.domain.text import fold
+from app.store.sync_apply_customer_notes import NoteRows
 from app.store.sync_apply_search import SearchRows
 from app.store.sync_apply_values import (
     BadDocumentError,
@@ -174,10 +175,10 @@ class CustomerRows:
     """Rows of many customers' lists, notes and search index, gathered to be written
     table by table; a document's rows are kept only if all of them converted."""
 
-    def __init__(self, item_keys: Mapping[str, int]) -> None:
+    def __init__(self, item_keys: Mapping[str, int], notes: NoteRows) -> None:
         self._item_keys = item_keys  # menu item uuid -> key, for favourite items
         self.lists: dict[str, list[Row]] = {name: [] for name in LIST_TABLES}
-        self.notes: list[Row] = []
+        self.notes = notes
         self.search = SearchRows()
 
     def add(
@@ -186,12 +187,13 @@ class CustomerRows:
         d: Mapping[str, Any],
         fields: Sequence[str],
         *,
-        notes_held: set[str] | None = None,
+        merged: bool = False,
         indexed: Mapping[str, object] | None = None,
     ) -> None:
-        """The rows of the list ``fields`` and the notes of customer ``key`` (those not in
-        ``notes_held``); with ``indexed`` (its columns), a new customer's search rows.
-        Nothing is kept if anything does not convert."""
+        """The rows of the list ``fields`` and the notes of customer ``key`` (a ``merged``
+        customer's document takes no note held by another, see NoteRows); with
+        ``indexed`` (its columns), a new customer's search rows. Nothing is kept if
+        anything does not convert."""
         built: dict[str, list[Row]] = {}
         for name in fields:
             items = d.get(name)
@@ -199,10 +201,10 @@ class CustomerRows:
                 built[name] = self._rows(key, name, _items(items, name))
             elif items is not None and items != []:
                 raise BadDocumentError(f"{name} must be a list")
-        notes = self._notes(key, d, set() if notes_held is None else notes_held)
+        notes = self.notes.build(key, d, merged=merged)
         for name, rows in built.items():
             self.lists[name].extend(rows)
-        self.notes.extend(notes)
+        self.notes.keep(key, notes)
         if indexed is not None:
             self.search.add(
                 key,
@@ -288,34 +290,12 @@ class CustomerRows:
         except (KeyError, TypeError, AttributeError) as problem:
             raise BadDocumentError(f"{name} has an item that is not right ({problem})") from None
 
-    def _notes(self, key: int, d: Mapping[str, Any], have: set[str]) -> list[Row]:
-        """The document's notes not in the store yet (notes are a union by uuid)."""
-        rows: list[Row] = []
-        try:
-            for note in _items(d.get("notes"), "notes"):
-                uuid = note["uuid"]
-                if uuid in have:
-                    continue
-                rows.append(
-                    (
-                        key,
-                        uuid,
-                        _text(note["text"], "note", 10_000),
-                        _text(note["author"], "note author", 80),
-                        utc_text(note["created_at"], "note created_at"),
-                    )
-                )
-                have.add(uuid)
-        except (KeyError, TypeError) as problem:
-            raise BadDocumentError(f"a note is not right ({problem})") from None
-        return rows
-
     def write(self, conn: Connection) -> None:
         """The lists and notes (the search rows are written apart, see sync_apply_search)."""
         for name, rows in self.lists.items():
             table, columns = LIST_TABLES[name]
             insert_rows(conn, table, ("customer_id", *columns), rows)
-        insert_rows(conn, "customer_notes", NOTE_COLUMNS, self.notes)
+        self.notes.write(conn)
 
 
 _ADDRESS_PARTS = (("line2", 200), ("city", 100), ("postcode", 20), ("country", 2), ("note", 200))
@@ -330,7 +310,6 @@ def clear_lists(conn: Connection, customer_id: int, fields: Sequence[str]) -> No
 
 # Figures --------------------------------------------------------------------------------
 
-NOTE_COLUMNS = ("customer_id", "uuid", "text", "author", "created_at")
 STATS_COLUMNS = (
     "customer_id",
     "visits",

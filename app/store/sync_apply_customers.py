@@ -4,7 +4,7 @@ from head office, merges followed and deletions applied (docs/SYNC.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.services.sync_ports import IncomingChange
+from app.store.sync_apply_customer_notes import NoteRows, held_notes
 from app.store.sync_apply_customer_rows import (
     CATEGORY_FIELD,
     LIST_FIELDS,
@@ -61,6 +62,7 @@ _COLUMNS = (
     "clocks",
     "sync_mark",
 )
+_MERGED_INTO = _COLUMNS.index("merged_into_id")
 _BY_HEAD_OFFICE = "head office"
 
 
@@ -74,6 +76,8 @@ class _Batch:
     items: dict[str, int]
     categories: dict[str, int]
     customers: dict[str, int]  # uuid -> key, of the batch's customers and their survivors
+    notes: NoteRows
+    pending: dict[str, set[str]]  # customer uuid -> fields with a write in the outbox
 
 
 def apply_customers(
@@ -96,6 +100,8 @@ def apply_customers(
         item_keys(conn),
         keys_by_uuid(conn, "promotion_categories", _refs(latest.values(), CATEGORY_FIELD)),
         {uuid: int(row[0]) for uuid, row in stored.items()},
+        NoteRows(held_notes(conn, [c.data for c in latest.values() if not c.deleted])),
+        _pending_fields(conn) if stored else {},
     )
     batch.customers.update(keys_by_uuid(conn, "customers", _refs(latest.values(), MERGED_FIELD)))
     fresh = [c for c in latest.values() if not c.deleted and c.uuid not in stored]
@@ -132,6 +138,18 @@ def _stored(conn: Connection, uuids: list[str]) -> dict[str, Any]:
     return found
 
 
+def _pending_fields(conn: Connection) -> dict[str, set[str]]:
+    """Customer uuid -> the fields of its ``customer.upsert`` operations still pending
+    (not acknowledged by head office)."""
+    found: dict[str, set[str]] = {}
+    for uuid, name in conn.exec_driver_sql(
+        "SELECT o.entity_uuid, j.key FROM outbox AS o, json_each(o.payload, '$.clocks') AS j "
+        "WHERE o.status = 'pending' AND o.kind = 'customer.upsert'"
+    ):
+        found.setdefault(str(uuid), set()).add(str(name))
+    return found
+
+
 def _deleted_here(conn: Connection, uuids: list[str]) -> set[str]:
     """Customers this terminal deleted, its deletion not yet acknowledged: a document
     head office sent before hearing of it does not bring them back."""
@@ -157,7 +175,7 @@ def _insert(batch: _Batch, changes: list[IncomingChange], applied: Applied) -> N
     conn = batch.conn
     key = next_key(conn, "customers")
     keyed: list[tuple[int, IncomingChange, dict[str, object]]] = []
-    rows = CustomerRows(batch.items)
+    rows = CustomerRows(batch.items, batch.notes)
     stats = []
     for change in changes:
         data = change.data
@@ -166,7 +184,13 @@ def _insert(batch: _Batch, changes: list[IncomingChange], applied: Applied) -> N
             if "kind" not in values or "full_name" not in values:
                 raise BadDocumentError("a new customer needs kind and full_name")
             figures = stats_row(key, data.get("stats"), batch.items)
-            rows.add(key, data, [f for f in LIST_FIELDS if f in data], indexed=values)
+            rows.add(
+                key,
+                data,
+                [f for f in LIST_FIELDS if f in data],
+                merged=bool(data.get(MERGED_FIELD)),
+                indexed=values,
+            )
         except BadDocumentError as problem:
             log.warning("Left out customer %s from head office: %s", change.uuid, problem)
             applied.skipped += 1
@@ -181,10 +205,17 @@ def _insert(batch: _Batch, changes: list[IncomingChange], applied: Applied) -> N
         key += 1
     _free_aliases(conn, keyed)
     table = [_row(batch, key, change, values) for key, change, values in keyed]
+    # Written without their redirects, set once every customer of the page is there: a
+    # merged customer may come before its survivor (merged_into_id is a foreign key).
+    merged = _MERGED_INTO
+    redirects = [(row[merged], row[0]) for row in table if row[merged] is not None]
+    table = [(*row[:merged], None, *row[merged + 1 :]) for row in table] if redirects else table
     with bulk_indexing(conn):
         insert_rows(conn, "customers", _COLUMNS, table)
         rows.write(conn)
     rows.search.write(conn)
+    if redirects:
+        conn.exec_driver_sql("UPDATE customers SET merged_into_id = ? WHERE id = ?", redirects)
     insert_rows(conn, "customer_stats", STATS_COLUMNS, stats)
     applied.uuids.update(change.uuid for _, change, _ in keyed)
 
@@ -286,23 +317,22 @@ def _merge(batch: _Batch, change: IncomingChange, row: Any, force: frozenset[str
     key, stored_text, merged_into = int(row[0]), row[1], row[2]
     stored = unpack_clocks(stored_text, CUSTOMER_CLOCKED)
     incoming = clocks_of(data)
+    pending: Collection[str] = batch.pending.get(change.uuid, ())
     taken = [
         f
         for f in _MERGEABLE
         if f in data
         and f in incoming
-        and (incoming[f] > stored.get(f, "") or (f in force and incoming[f] == stored.get(f)))
+        and (
+            incoming[f] > stored.get(f, "")
+            or (f in force and incoming[f] == stored.get(f))
+            or (f not in pending and incoming[f] != stored.get(f))  # head office's, see SYNC.md
+        )
     ]
     columns = customer_columns({f: data[f] for f in taken if f in SCALARS})
     lists = [f for f in taken if f in LIST_FIELDS]
-    notes_held = {
-        str(u)
-        for (u,) in conn.exec_driver_sql(
-            "SELECT uuid FROM customer_notes WHERE customer_id = ?", (key,)
-        )
-    }
-    rows = CustomerRows(batch.items)
-    rows.add(key, data, lists, notes_held=notes_held)
+    rows = CustomerRows(batch.items, batch.notes)
+    rows.add(key, data, lists, merged=bool(data.get(MERGED_FIELD)))
     figures = stats_row(key, data["stats"], batch.items) if "stats" in data else None
     if CATEGORY_FIELD in taken:
         category = _reference(batch, change, CATEGORY_FIELD, batch.categories)

@@ -1,9 +1,9 @@
 """Cases the fault campaign found, replayed step by step in one process (head office's
 real app in-process, terminals wired by app.wiring; see protocol_world).
 
-Each is marked ``xfail(strict=True)`` while the bug it shows is open, naming where it
-is: when it is fixed the test passes, strict turns that into a failure, and the mark
-comes off.
+A case whose bug is still open is marked ``xfail(strict=True)``, naming where it is:
+when it is fixed the test passes, strict turns that into a failure, and the mark comes
+off. The three below are fixed (the terminal's store, docs/SYNC.md "Merging").
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from app.services.customer_form import CustomerForm, PhoneEntry
 from tests.fault import store_reads
@@ -61,12 +60,6 @@ def world(store_template: Path) -> Iterator[World]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app/store/sync_apply_customers.py keeps a field whose local clock is ahead of the "
-    "clamped clock head office kept for it (docs/SYNC.md, max_clock_skew)",
-)
 def test_a_terminal_whose_clock_runs_ahead_takes_a_later_edit_from_head_office(
     world: World,
 ) -> None:
@@ -86,12 +79,6 @@ def test_a_terminal_whose_clock_runs_ahead_takes_a_later_edit_from_head_office(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="app/store/sync_apply_customers.py inserts a note the store already holds on the "
-    "customer head office merged away (UNIQUE customer_notes.uuid); every later sync fails",
-)
 def test_a_note_on_a_customer_head_office_merges_away_follows_the_survivor(
     world: World,
 ) -> None:
@@ -107,12 +94,6 @@ def test_a_note_on_a_customer_head_office_merges_away_follows_the_survivor(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="app/store/sync_apply_customers.py inserts a page's new customers in page order, "
-    "so a merged one before its new survivor breaks customers.merged_into_id's foreign key",
-)
 def test_a_page_with_a_merged_customer_before_its_new_survivor_applies(world: World) -> None:
     first, second, third = world.terminals
     grace = first.terminal.directory.create(AGENT_ACTOR, GRACE)
