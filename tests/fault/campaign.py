@@ -45,7 +45,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgresql"))
     parser.add_argument("--steps", type=int, default=40, help="workload steps per terminal")
     parser.add_argument("--pace-ms", type=float, default=80.0)
+    parser.add_argument("--storm-min-s", type=float, default=3.0)
     parser.add_argument("--storm-max-s", type=float, default=45.0)
+    parser.add_argument(
+        "--chaos-gap-s", type=float, nargs=2, default=(0.3, 1.5), metavar=("MIN", "MAX")
+    )
+    parser.add_argument("--settle-timeout-s", type=float, default=60.0)
     parser.add_argument("--root", type=Path, help="where run folders go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep every run's folder")
     return parser.parse_args(argv)
@@ -69,7 +74,10 @@ def plan_runs(args: argparse.Namespace, root: Path, pg_url: str) -> list[RunConf
         "terminals": args.terminals,
         "steps": args.steps,
         "pace_ms": args.pace_ms,
+        "storm_min_s": args.storm_min_s,
         "storm_max_s": args.storm_max_s,
+        "chaos_gap_s": tuple(args.chaos_gap_s),
+        "settle_timeout_s": args.settle_timeout_s,
         "keep": args.keep,
     }
     if args.run_seed is not None:

@@ -67,9 +67,14 @@ class RunConfig:
         return self.root / f"run-{self.run_seed}"
 
     def replay(self) -> str:
+        """The command that runs this run again (its seed and every setting it ran with)."""
+        low, high = self.chaos_gap_s
         return (
             f"python -m tests.fault.campaign --run-seed {self.run_seed} "
-            f"--terminals {self.terminals} --database {self.database} --steps {self.steps}"
+            f"--terminals {self.terminals} --database {self.database} --steps {self.steps} "
+            f"--pace-ms {self.pace_ms:g} --storm-min-s {self.storm_min_s:g} "
+            f"--storm-max-s {self.storm_max_s:g} --chaos-gap-s {low:g} {high:g} "
+            f"--settle-timeout-s {self.settle_timeout_s:g} --keep"
         )
 
 
