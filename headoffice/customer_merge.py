@@ -22,7 +22,7 @@ from headoffice.customer_figures import Figures, combined, read_figures, store_f
 from headoffice.customer_index import mark_merged, resolve, write_keys
 from headoffice.documents_store import dumps, load_many, save, update_documents
 from headoffice.op_context import CLOCK_FIELD, UUID_FIELD, OpContext, OpRejectedError, require_keys
-from headoffice.schema import balances, closed_tabs, identifier_holders
+from headoffice.schema import balances, closed_tabs, customer_keys, identifier_holders
 
 _MERGED = {"survivor_uuid": UUID_FIELD, "merged_uuid": UUID_FIELD, "hlc": CLOCK_FIELD}
 # Fields the survivor takes from the merged customer when its own are blank.
@@ -88,6 +88,7 @@ def merge_customers(ctx: OpContext, survivor_uuid: str, merged_uuid: str) -> Non
     save(conn, "customer", merged_uuid, merged, ctx.now, new=False)
     write_keys(conn, survivor_uuid, survivor, new=False, phones_changed="phones" in changed)
     mark_merged(conn, merged_uuid, survivor_uuid)
+    _repoint_earlier_merges(ctx, merged_uuid, survivor_uuid)
     _move_cards(ctx, merged_uuid, survivor_uuid, stamp)
     _move_balances(ctx, merged_uuid, survivor_uuid, name)
     _move_figures(ctx, merged_uuid, survivor_uuid)
@@ -132,6 +133,21 @@ def _list_key(name: str, item: object) -> str:
         if name == "emails":
             return str(item.get("address", "")).casefold()
     return json.dumps(item, sort_keys=True, default=str)
+
+
+def _repoint_earlier_merges(ctx: OpContext, merged_uuid: str, survivor_uuid: str) -> None:
+    """Customers merged into ``merged_uuid`` before now point at ``survivor_uuid``, so a
+    redirect is always one hop and every terminal holds the same one, whatever order
+    the documents reach it in."""
+    conn = ctx.conn
+    k = customer_keys.c
+    earlier = list(conn.scalars(select(k.uuid).where(k.merged_into_uuid == merged_uuid)))
+    rows = []
+    for uuid, doc in sorted(load_many(conn, "customer", earlier, for_update=True).items()):
+        doc.data["merged_into_uuid"] = survivor_uuid
+        rows.append((uuid, dumps(doc.data)))
+        mark_merged(conn, uuid, survivor_uuid)
+    update_documents(conn, "customer", rows, ctx.now)
 
 
 def _move_cards(ctx: OpContext, merged_uuid: str, survivor_uuid: str, stamp: str) -> None:
