@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.services.sync_ports import SyncState
+from app.settings import Settings
 from app.store.database import StoreLocation, create_session_factory, create_store_engine
 from app.store.sync_store import SqlSyncStore
 from app.sync.client import HeadOfficeClient
@@ -81,15 +82,41 @@ class InProcessHeadOffice:
         self.runtime.close()
 
 
+@dataclass(frozen=True)
+class Enrolled:
+    """What stays the same across a terminal's restarts: its store, name and token."""
+
+    name: str
+    index: int
+    run_seed: int
+    settings: Settings
+    token: str
+    time: SkewedTime
+    transport: FaultyTransport
+
+
 @dataclass
 class SimTerminal:
-    name: str
-    store: Path
-    time: SkewedTime
+    enrolled: Enrolled
     terminal: Terminal
     engine: SyncEngine
-    transport: FaultyTransport
     workload: Workload
+
+    @property
+    def name(self) -> str:
+        return self.enrolled.name
+
+    @property
+    def store(self) -> Path:
+        return self.enrolled.settings.store_path
+
+    @property
+    def time(self) -> SkewedTime:
+        return self.enrolled.time
+
+    @property
+    def transport(self) -> FaultyTransport:
+        return self.enrolled.transport
 
     def cycle(self) -> CycleResult:
         return self.engine.run_cycle()
@@ -102,6 +129,12 @@ class SimTerminal:
         sync_store = self.terminal.sync_store
         state: SyncState = sync_store.state()
         sync_store.save_state(replace(state, cursor="", snapshot_page="", snapshot_cursor=""))
+
+    def restart(self) -> None:
+        """The till switched off and on: the same store wired afresh (a new hybrid clock
+        on the wall clock, as a process started again has)."""
+        self.close()
+        self.terminal, self.engine, self.workload = _wire(self.enrolled)
 
     def close(self) -> None:
         self.engine.close()
@@ -126,21 +159,29 @@ def open_terminal(
     with HeadOfficeClient(URL, transport=transport) as client:
         answer = client.enrol(head_office.enrolment_code(name), name)
     _remember_enrolment(settings.store_path, answer.terminal_uuid, name)
-    skewed = SkewedTime(time)
-    terminal = wire_terminal(settings, clock=skewed, actor=AGENT_ACTOR)
     token = bearer_token(answer.terminal_uuid, answer.token)
+    enrolled = Enrolled(name, index, run_seed, settings, token, SkewedTime(time), transport)
+    return SimTerminal(enrolled, *_wire(enrolled))
+
+
+def _wire(enrolled: Enrolled) -> tuple[Terminal, SyncEngine, Workload]:
+    terminal = wire_terminal(enrolled.settings, clock=enrolled.time, actor=AGENT_ACTOR)
     engine = SyncEngine(
         terminal.sync_store,
-        HeadOfficeClient(URL, token=token, transport=transport),
+        HeadOfficeClient(URL, token=enrolled.token, transport=enrolled.transport),
         terminal.hlc,
-        now=skewed,
+        now=enrolled.time,
         pull_limit=PULL_LIMIT,
         snapshot_limit=SNAPSHOT_LIMIT,
     )
     workload = Workload(
-        terminal, AGENT_ACTOR, seed=run_seed * 10 + index, run_seed=run_seed, terminal_index=index
+        terminal,
+        AGENT_ACTOR,
+        seed=enrolled.run_seed * 10 + enrolled.index,
+        run_seed=enrolled.run_seed,
+        terminal_index=enrolled.index,
     )
-    return SimTerminal(name, settings.store_path, skewed, terminal, engine, transport, workload)
+    return terminal, engine, workload
 
 
 def _remember_enrolment(store: Path, terminal_uuid: str, name: str) -> None:

@@ -3,7 +3,7 @@ real app in-process, terminals wired by app.wiring; see protocol_world).
 
 A case whose bug is still open is marked ``xfail(strict=True)``, naming where it is:
 when it is fixed the test passes, strict turns that into a failure, and the mark comes
-off. The three below are fixed (the terminal's store, docs/SYNC.md "Merging").
+off. The first three are fixed (the terminal's store, docs/SYNC.md "Merging").
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from app.domain.identifiers import IdentifierKind
 from app.services.customer_form import CustomerForm, PhoneEntry
+from app.services.identifiers import CardRequest
 from tests.fault import store_reads
 from tests.fault.agent_terminal import AGENT_ACTOR
 from tests.fault.checks import check_terminal
@@ -107,3 +109,54 @@ def test_a_page_with_a_merged_customer_before_its_new_survivor_applies(world: Wo
     world.synced(third)  # neither is in its store yet: both arrive in one page
 
     assert world.diverged(third) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="app/store/sync_apply_identifiers.py keeps a card's field whose local clock is ahead "
+    "of the clamped clock head office kept (the customers' fix in b19b5b6, not for cards)",
+)
+def test_a_card_on_a_customer_head_office_merges_away_follows_the_survivor_everywhere(
+    world: World,
+) -> None:
+    first, fast, _ = world.terminals
+    first.terminal.directory.create(AGENT_ACTOR, ADA)
+    world.synced(first)
+    fast.time.offset = timedelta(hours=1)  # beyond head office's bound on clock skew
+    twin = fast.terminal.directory.create(AGENT_ACTOR, ADA)  # the same person, offline
+    card = CardRequest(IdentifierKind.SMART_CARD, "04A1B2C3", customer_id=twin.record.id)
+    fast.terminal.identifiers.issue(AGENT_ACTOR, card)
+
+    world.synced(fast)  # head office merges the twin and moves the card to the survivor
+
+    assert world.diverged(fast) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="head office leaves a customer's document as it was when an upsert loses every "
+    "field (headoffice/apply_customers.py), so the sender never pulls the winning values "
+    "again; and the terminal's hybrid clock starts from its wall clock after a restart "
+    "(app/wiring/terminal.py), so an edit made then can lose to what it has already seen",
+)
+def test_an_edit_that_loses_at_head_office_is_replaced_on_the_terminal_that_made_it(
+    world: World,
+) -> None:
+    first, slow, _ = world.terminals
+    ada = first.terminal.directory.create(AGENT_ACTOR, ADA)
+    world.synced(first)
+    slow.time.offset = -timedelta(hours=2)  # a till whose clock is two hours slow...
+    world.synced(slow)
+    slow.restart()  # ...switched off and on: its hybrid clock starts again from that clock
+    (ada_there,) = store_reads.live_customers(slow.terminal.engine)
+    edited = replace(ada.record.form, company="Analytical Engines")
+    slow.terminal.directory.edit(AGENT_ACTOR, ada_there, edited)
+
+    world.synced(slow)
+    world.synced(slow)
+
+    assert world.diverged(slow) == []

@@ -3,9 +3,9 @@
 Head office is its real app and data core on a SQLite file; three terminals are real
 stores driven by the real SyncEngine and HeadOfficeClient, through a transport that can
 lose a push's answer after head office committed, send a push twice, fail a pull, or cut
-a snapshot between pages. Rules: local writes (the campaign's workload), sync cycles
-with those faults, a snapshot from scratch, clock skew, time passing, a head-office
-manager's edit. Invariants: head office has each operation at most once and balances
+a snapshot between pages. Rules: local writes (the campaign's workload, the same regular
+signed up on several terminals, notes), sync cycles with those faults, a restart, a
+snapshot from scratch, clock skew, time passing, a head-office manager's edit. Invariants: head office has each operation at most once and balances
 that are the sum of what it applied; after a full sync, every terminal's directory,
 catalogue and balances equal head office's (tests.fault.checks).
 """
@@ -109,6 +109,11 @@ class ProtocolMachine(RuleBasedStateMachine):
             terminal.cycle()  # a fault ends the cycle with an error; the next one goes on
         finally:
             terminal.transport.disarm()
+
+    @rule(t=st.integers(0, TERMINALS - 1))
+    def restart(self, t: int) -> None:
+        """Switched off and on: the same store wired afresh, a new hybrid clock."""
+        self.terminals[t].restart()
 
     @rule(t=st.integers(0, TERMINALS - 1))
     def snapshot_from_scratch(self, t: int) -> None:
