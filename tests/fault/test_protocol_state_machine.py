@@ -5,9 +5,10 @@ stores driven by the real SyncEngine and HeadOfficeClient, through a transport t
 lose a push's answer after head office committed, send a push twice, fail a pull, or cut
 a snapshot between pages. Rules: local writes (the campaign's workload, the same regular
 signed up on several terminals, notes), sync cycles with those faults, a restart, a
-snapshot from scratch, clock skew, time passing, a head-office manager's edit. Invariants: head office has each operation at most once and balances
-that are the sum of what it applied; after a full sync, every terminal's directory,
-catalogue and balances equal head office's (tests.fault.checks).
+snapshot from scratch, clock skew, time passing, a head-office manager's edit.
+Invariants: head office has each operation at most once and balances that are the sum
+of what it applied; after a full sync, every terminal's directory, catalogue and
+balances equal head office's (tests.fault.checks).
 """
 
 from __future__ import annotations
