@@ -66,7 +66,9 @@ def doubled_at_head_office(database_url: str) -> list[str]:
                 f"operation {op}: {n} ledger rows"
                 for op, n in conn.execute(
                     select(ledger.c.op_id, func.count())
-                    .where(ledger.c.op_id.is_not(None))
+                    # head office's own entries (a merge's transfer pair) carry the op
+                    # that set the merge off but no terminal: not the terminal's entry twice
+                    .where(ledger.c.op_id.is_not(None), ledger.c.terminal_uuid.is_not(None))
                     .group_by(ledger.c.op_id)
                     .having(func.count() > 1)
                 )
@@ -129,9 +131,10 @@ def _read(conn: Connection) -> HeadOfficeView:
         select(applied_ops.c.op_id, applied_ops.c.status, applied_ops.c.reason)
     ):
         view.answers[str(op_id)] = (str(status), str(reason or ""))
-    for uuid, op_id in conn.execute(select(ledger.c.uuid, ledger.c.op_id)):
+    rows = select(ledger.c.uuid, ledger.c.op_id, ledger.c.terminal_uuid)
+    for uuid, op_id, terminal_uuid in conn.execute(rows):
         view.ledger_uuids.add(str(uuid))
-        if op_id is not None:
+        if op_id is not None and terminal_uuid is not None:  # not a merge's transfer
             view.ledger_rows_per_op[str(op_id)] += 1
     for op_id, tab_uuid in conn.execute(select(closed_tabs.c.op_id, closed_tabs.c.tab_uuid)):
         view.closed_tab_ops.add(str(op_id))
