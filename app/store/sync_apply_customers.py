@@ -39,6 +39,7 @@ from app.store.sync_apply_values import (
     log,
     next_key,
     pack_clocks,
+    pending_fields,
     unpack_clocks,
     update_row,
     wait_for,
@@ -101,7 +102,7 @@ def apply_customers(
         keys_by_uuid(conn, "promotion_categories", _refs(latest.values(), CATEGORY_FIELD)),
         {uuid: int(row[0]) for uuid, row in stored.items()},
         NoteRows(held_notes(conn, [c.data for c in latest.values() if not c.deleted])),
-        _pending_fields(conn) if stored else {},
+        pending_fields(conn, "customer.upsert") if stored else {},
     )
     batch.customers.update(keys_by_uuid(conn, "customers", _refs(latest.values(), MERGED_FIELD)))
     fresh = [c for c in latest.values() if not c.deleted and c.uuid not in stored]
@@ -135,18 +136,6 @@ def _stored(conn: Connection, uuids: list[str]) -> dict[str, Any]:
             tuple(chunk),
         ):
             found[str(row[0])] = row[1:]
-    return found
-
-
-def _pending_fields(conn: Connection) -> dict[str, set[str]]:
-    """Customer uuid -> the fields of its ``customer.upsert`` operations still pending
-    (not acknowledged by head office)."""
-    found: dict[str, set[str]] = {}
-    for uuid, name in conn.exec_driver_sql(
-        "SELECT o.entity_uuid, j.key FROM outbox AS o, json_each(o.payload, '$.clocks') AS j "
-        "WHERE o.status = 'pending' AND o.kind = 'customer.upsert'"
-    ):
-        found.setdefault(str(uuid), set()).add(str(name))
     return found
 
 

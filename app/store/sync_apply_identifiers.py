@@ -5,7 +5,7 @@ wins and the other is marked expired here, never a crash (docs/SYNC.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -26,6 +26,7 @@ from app.store.sync_apply_values import (
     next_key,
     one_of,
     pack_clocks,
+    pending_fields,
     required_instant,
     text,
     unpack_clocks,
@@ -85,6 +86,7 @@ def apply_identifiers(
         )
         for f, (_, table) in _REFS.items()
     }
+    pending = pending_fields(conn, "identifier.upsert") if stored else {}
     fresh = [c for c in latest.values() if not c.deleted and c.uuid not in stored]
     _insert(conn, fresh, mark, keys, applied)
     for change in latest.values():
@@ -95,7 +97,9 @@ def apply_identifiers(
             applied.uuids.add(change.uuid)
         elif row is not None:
             try:
-                _merge(conn, change, row, mark, keys, force.get(change.uuid, frozenset()))
+                force_here = force.get(change.uuid, frozenset())
+                held = pending.get(change.uuid, ())
+                _merge(conn, change, row, mark, keys, force_here, held)
                 applied.uuids.add(change.uuid)
             except BadDocumentError as problem:
                 log.warning("Left out card %s from head office: %s", change.uuid, problem)
@@ -231,6 +235,7 @@ def _merge(
     mark: int,
     keys: dict[str, dict[str, int]],
     force: frozenset[str],
+    pending: Collection[str],
 ) -> None:
     data = change.data
     key, stored = int(row[0]), unpack_clocks(row[1], IDENTIFIER_CLOCKED)
@@ -240,7 +245,11 @@ def _merge(
         for f in (*_SCALARS, *_REFS)
         if f in data
         and f in incoming
-        and (incoming[f] > stored.get(f, "") or (f in force and incoming[f] == stored.get(f)))
+        and (
+            incoming[f] > stored.get(f, "")
+            or (f in force and incoming[f] == stored.get(f))
+            or (f not in pending and incoming[f] != stored.get(f))  # head office's, see SYNC.md
+        )
     ]
     values = _scalars(data, taken)
     values.update(_refs(conn, change, taken, keys))

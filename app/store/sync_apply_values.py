@@ -307,3 +307,17 @@ def forget_waiting(conn: Connection, uuids: Sequence[str]) -> None:
 
 def anything_waiting(conn: Connection) -> bool:
     return conn.exec_driver_sql("SELECT 1 FROM sync_waiting LIMIT 1").first() is not None
+
+
+def pending_fields(conn: Connection, kind: str) -> dict[str, set[str]]:
+    """Entity uuid -> the fields its ``kind`` operations (``customer.upsert``,
+    ``identifier.upsert``) still pending in the outbox name (not acknowledged by head
+    office): head office's document is authoritative for every other (docs/SYNC.md)."""
+    found: dict[str, set[str]] = {}
+    for uuid, name in conn.exec_driver_sql(
+        "SELECT o.entity_uuid, j.key FROM outbox AS o, json_each(o.payload, '$.clocks') AS j "
+        "WHERE o.status = 'pending' AND o.kind = ?",
+        (kind,),
+    ):
+        found.setdefault(str(uuid), set()).add(str(name))
+    return found
