@@ -29,6 +29,7 @@ FAULT_COLUMNS = (
     ("cut", "cut"),
     ("duplicate", "duplicate"),
     ("kill_terminal", "kill terminal"),
+    ("kill_after_commit", "kill terminal after commit"),
     ("kill_head_office", "kill head office"),
     ("reset_links", "reset links"),
     ("skewed_clock", "skewed clocks"),

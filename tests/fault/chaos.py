@@ -1,6 +1,7 @@
 """The storm: while the terminals work, SIGKILL terminals and head office at random
-moments and restart them on the same stores and database, and reset every link now and
-then, on top of the faults the proxy draws per connection."""
+moments and restart them on the same stores and database, kill a terminal once head
+office has answered its push and before the answer reaches it, and reset every link now
+and then, on top of the faults the proxy draws per connection."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from tests.fault.world import World
 
 # What happens at each moment of the storm, and how often.
 EVENTS: Mapping[str, float] = {
-    "kill_terminal": 3.0,
+    "kill_terminal": 2.0,
+    "kill_after_commit": 1.5,  # armed: the next push's terminal dies once it is applied
     "kill_head_office": 1.0,
     "reset_links": 1.0,
     "nothing": 2.0,
@@ -45,6 +47,8 @@ class Storm:
         self._gap_s = gap_s
         self._stop = stop or threading.Event()
         self._down: list[int] = []  # agents killed and left down until the next moment
+        self._lock = threading.Lock()  # the proxy's thread kills too (kill_after_commit)
+        self._over = False
         self.counts: Counter[str] = Counter()
 
     def run(self) -> None:
@@ -59,16 +63,21 @@ class Storm:
                 # the pause between two moments of chaos is the storm's own rhythm
                 if self._stop.wait(self._rng.uniform(*self._gap_s)):
                     return
-                self._moment()
+                with self._lock:
+                    self._moment()
         finally:
-            self._revive()
             self._proxy.calm()
+            with self._lock:
+                self._over = True
+                self._revive()
 
     def _moment(self) -> None:
         self._revive()
         names = list(EVENTS)
         event = self._rng.choices(names, weights=[EVENTS[n] for n in names])[0]
-        if event == "kill_terminal":
+        if event == "kill_after_commit":
+            self._proxy.hold_next_push(self._kill_pusher)
+        elif event == "kill_terminal":
             agent = self._rng.choice(self._world.agents)
             agent.process.kill()
             self.counts["kill_terminal"] += 1
@@ -83,6 +92,17 @@ class Storm:
         elif event == "reset_links":
             self._proxy.reset_all()
             self.counts["reset_links"] += 1
+
+    def _kill_pusher(self, terminal_uuid: str) -> None:
+        """On the proxy's thread: head office has applied this terminal's push and
+        answered; the terminal dies before it hears, and is back at the next moment."""
+        with self._lock:
+            agent = next((a for a in self._world.agents if a.terminal_uuid == terminal_uuid), None)
+            if self._over or agent is None or not agent.process.alive:
+                return
+            agent.process.kill()
+            self.counts["kill_after_commit"] += 1
+            self._down.append(agent.index)
 
     def _revive(self) -> None:
         for index in self._down:

@@ -11,192 +11,23 @@ injected (a cut planned for a request that never came is not counted).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-import socket
-import struct
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from types import TracebackType
 
-from tests.fault.http_frames import HttpMessage, NotHttpError, read_message
 from tests.fault.plans import (
     DEFAULT_WEIGHTS,
     PASS,
-    PROTECTED_PATHS,
     ConnectionPlan,
     FaultKind,
     draw_plan,
 )
+from tests.fault.proxy_link import HoldCallback, Link
 
-_CHUNK = 65536
-_REPLAY_TIMEOUT_S = 30.0  # a replayed request whose answer never comes is abandoned
 _START_TIMEOUT_S = 10.0
-
-
-def _abort(writer: asyncio.StreamWriter) -> None:
-    """Close with a TCP reset rather than an orderly FIN."""
-    sock = writer.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    writer.transport.abort()
-
-
-class _CutError(Exception):
-    """The plan's cut point was reached."""
-
-
-class _Link:
-    """One client connection and, once made, its upstream connection."""
-
-    def __init__(
-        self,
-        proxy: FaultProxy,
-        plan: ConnectionPlan,
-        client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-    ) -> None:
-        self.proxy = proxy
-        self.plan = plan
-        self.client_reader, self.client_writer = client
-        self.upstream_writer: asyncio.StreamWriter | None = None
-        self.matched = 0  # requests so far that match the cut's path
-        self.target_in_flight = False  # the request to cut has gone; its answer is next
-        self.recycled = False
-        self.replays: set[asyncio.Task[None]] = set()
-
-    def abort(self) -> None:
-        _abort(self.client_writer)
-        if self.upstream_writer is not None:
-            _abort(self.upstream_writer)
-
-    def close(self) -> None:
-        """An orderly close, so the answer already sent is read before the end."""
-        self.client_writer.close()
-        if self.upstream_writer is not None:
-            self.upstream_writer.close()
-
-    async def run(self) -> None:
-        plan = self.plan
-        if plan.kind == "drop":
-            self.proxy.count("drop")
-            if plan.reset:
-                self.abort()
-                return
-            while await self.client_reader.read(_CHUNK):
-                pass  # black hole: nothing is ever forwarded or answered
-            return
-        host, port = self.proxy.upstream
-        try:
-            up_reader, self.upstream_writer = await asyncio.open_connection(host, port)
-        except OSError:
-            self.abort()  # head office is down: the terminal sees a refused link
-            return
-        if plan.kind == "delay":
-            self.proxy.count("delay")
-        pumps = {
-            asyncio.ensure_future(self._requests()),
-            asyncio.ensure_future(self._responses(up_reader)),
-        }
-        try:
-            done, pending = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            for task in done:
-                if not task.cancelled() and isinstance(task.exception(), _CutError):
-                    self.proxy.count("cut")
-        finally:
-            for task in pumps:
-                task.cancel()
-            if self.recycled:
-                self.close()
-            else:
-                self.abort()
-            for replay in list(self.replays):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await replay
-
-    async def _delay(self) -> None:
-        if self.plan.kind == "delay":
-            await asyncio.sleep(self.plan.delay_s)  # the injected latency itself
-
-    async def _send_up(self, data: bytes) -> None:
-        assert self.upstream_writer is not None
-        await self._delay()
-        self.upstream_writer.write(data)
-        await self.upstream_writer.drain()
-
-    async def _requests(self) -> None:
-        while True:
-            try:
-                message = await read_message(self.client_reader)
-            except (asyncio.IncompleteReadError, NotHttpError, ConnectionError):
-                return
-            if message is None:
-                return
-            await self._forward_request(message)
-
-    async def _forward_request(self, message: HttpMessage) -> None:
-        plan = self.plan
-        protected = message.path.startswith(PROTECTED_PATHS)
-        if plan.kind == "cut" and not protected and message.path.startswith(plan.cut_path):
-            nth = self.matched
-            self.matched += 1
-            if nth == plan.cut_nth:
-                if plan.cut_in == "request":
-                    await self._send_up(message.raw[: min(plan.cut_after, len(message.raw) - 1)])
-                    raise _CutError
-                self.target_in_flight = True
-        if plan.kind == "duplicate" and not protected:
-            replay = asyncio.ensure_future(self._replay(message.raw))
-            self.replays.add(replay)
-            replay.add_done_callback(self.replays.discard)
-            if not plan.concurrent:
-                await asyncio.wait({replay})
-        await self._send_up(message.raw)
-
-    async def _responses(self, up_reader: asyncio.StreamReader) -> None:
-        answered = 0
-        while True:
-            try:
-                message = await read_message(up_reader, response=True)
-            except (asyncio.IncompleteReadError, NotHttpError, ConnectionError):
-                return
-            if message is None:
-                return
-            if self.target_in_flight:
-                self.target_in_flight = False
-                if self.plan.cut_after < len(message.raw):
-                    if self.plan.cut_after > 0:
-                        self.client_writer.write(message.raw[: self.plan.cut_after])
-                        await self.client_writer.drain()
-                    raise _CutError
-            await self._delay()
-            self.client_writer.write(message.raw)
-            await self.client_writer.drain()
-            answered += 1
-            if answered >= self.plan.lifetime:
-                self.recycled = True  # closed after a whole answer: the client reconnects
-                return
-
-    async def _replay(self, raw: bytes) -> None:
-        host, port = self.proxy.upstream
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-        except OSError:
-            return
-        try:
-            writer.write(raw)
-            await writer.drain()
-            self.proxy.count("duplicate")
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.IncompleteReadError):
-                await asyncio.wait_for(read_message(reader, response=True), _REPLAY_TIMEOUT_S)
-        except (ConnectionError, NotHttpError):
-            return
-        finally:
-            writer.close()
 
 
 class FaultProxy:
@@ -218,11 +49,12 @@ class FaultProxy:
         self._port = port
         self._stormy = False
         self._scripted: list[ConnectionPlan] = []
+        self._hold: HoldCallback | None = None
         self._lock = threading.Lock()
         self._accepted = threading.Condition(self._lock)
         self._counts: Counter[str] = Counter()
         self._connections = 0
-        self._links: set[_Link] = set()
+        self._links: set[Link] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
@@ -288,10 +120,22 @@ class FaultProxy:
         with self._lock:
             self._scripted.extend(plans)
 
+    def hold_next_push(self, callback: HoldCallback) -> None:
+        """The next push's answer, once head office has given it whole, is held while
+        ``callback(terminal_uuid)`` runs (the harness kills that terminal), then dropped."""
+        with self._lock:
+            self._hold = callback
+
+    def claim_hold(self) -> HoldCallback | None:
+        with self._lock:
+            callback, self._hold = self._hold, None
+            return callback
+
     def calm(self) -> None:
         """Pass-through from now on; connections carrying a fault are reset."""
         with self._lock:
             self._stormy = False
+            self._hold = None
         self._call(self._reset_faulty)
 
     def reset_all(self) -> None:
@@ -344,7 +188,7 @@ class FaultProxy:
     def _reset_faulty(self) -> None:
         self._reset(lambda link: link.plan.kind != "pass")
 
-    def _reset(self, which: Callable[[_Link], bool]) -> None:
+    def _reset(self, which: Callable[[Link], bool]) -> None:
         for link in list(self._links):
             if which(link):
                 link.abort()
@@ -360,7 +204,7 @@ class FaultProxy:
             return draw_plan(self._rng, self._weights)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        link = _Link(self, self._next_plan(), (reader, writer))
+        link = Link(self, self._next_plan(), (reader, writer))
         self._links.add(link)
         try:
             await link.run()

@@ -293,3 +293,22 @@ def test_a_connection_is_closed_in_good_order_after_its_lifetime(
     assert [path for _, path, _ in upstream.wait_for(6)][-1] == "/5"
     assert proxy.connections >= 3
     assert proxy.counts() == {}
+
+
+def test_a_held_push_is_answered_by_head_office_and_its_terminal_never_hears(
+    proxy: FaultProxy, upstream: Upstream
+) -> None:
+    terminal = "01900000-0000-7000-8000-0000000000aa"
+    held: list[str] = []
+    proxy.hold_next_push(held.append)  # the harness SIGKILLs the terminal here
+
+    with _client(proxy) as client:
+        assert client.get("/v1/pull").status_code == 200  # not a push: passes
+        with pytest.raises(httpx.TransportError):
+            client.post(
+                "/v1/push", content=b"ops", headers={"Authorization": f"Bearer {terminal}.s3cret"}
+            )
+
+    assert held == [terminal]
+    assert [path for _, path, _ in _fence(proxy, upstream)] == ["/v1/pull", "/v1/push"]
+    assert proxy.counts() == {"held_push": 1}

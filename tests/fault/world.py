@@ -40,6 +40,7 @@ class Agent:
     folder: Path
     clock_offset_s: float
     process: ChildProcess
+    _terminal_uuid: str | None = field(default=None, repr=False)
 
     @property
     def store(self) -> Path:
@@ -62,6 +63,14 @@ class Agent:
     def ready(self) -> bool:
         """Its signal handlers are installed (SIGUSR1 would end it before)."""
         return self.process.alive and self.status.get("pid") == self.process.pid
+
+    @property
+    def terminal_uuid(self) -> str:
+        """Head office's uuid for this terminal, once enrolled ("" before)."""
+        if self._terminal_uuid is None and self.store.exists():
+            found = store_reads.sync_values(self.store).get("terminal_uuid", "")
+            self._terminal_uuid = found or None
+        return self._terminal_uuid or ""
 
     @property
     def enrolled(self) -> bool:
