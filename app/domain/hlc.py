@@ -71,11 +71,15 @@ class HybridClock:
         physical: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         max_skew_ms: int = DEFAULT_MAX_SKEW_MS,
+        start_after: Stamp | None = None,
     ) -> None:
+        """``start_after``: the greatest stamp issued or observed before (a restart); every
+        stamp handed out is greater, whatever the physical clock says."""
         self._node = node
         self._physical = physical
         self._max_skew_ms = max_skew_ms
-        self._last = Stamp(0, 0, node)
+        start = start_after if start_after is not None else Stamp(0, 0, node)
+        self._last = Stamp(start.wall_ms, start.counter, node)
         self._lock = threading.Lock()
 
     @property

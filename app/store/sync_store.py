@@ -45,6 +45,7 @@ _STATE_FIELDS = (
     "last_error",
 )
 _EXTRA = "extra"
+_LAST_STAMP = "_last_stamp"
 PENDING, DONE, REJECTED = "pending", "done", "rejected"
 _DONE_STATUSES = frozenset({"applied", "duplicate"})
 
@@ -72,6 +73,17 @@ class SqlSyncStore:
                 write_state(session.connection(), {"node": values["node"]})
                 session.commit()
         return _state_of(values)
+
+    def last_stamp(self) -> str:
+        """The greatest clock stamp this store knows, "" for none: of its outbox and of
+        the documents pulled from head office (kept as they are applied)."""
+        with self._session_factory() as session:
+            conn = session.connection()
+            issued = conn.execute(select(func.max(_o.hlc))).scalar()
+            observed = conn.execute(
+                select(sync_state.c.value).where(sync_state.c.key == _LAST_STAMP)
+            ).scalar()
+        return max(str(issued or ""), str(observed or ""))
 
     def save_state(self, state: SyncState) -> None:
         values = {name: getattr(state, name) for name in _STATE_FIELDS}
@@ -164,6 +176,7 @@ class SqlSyncStore:
             write_state(conn, {"cursor": cursor})  # first: the transaction takes the write lock
             mark = int(read_state(conn).get(MARK) or 0)
             apply_documents(conn, changes, mark)
+            _keep_last_stamp(conn, changes)
             session.commit()
 
     def begin_snapshot(self, cursor: str) -> None:
@@ -186,6 +199,7 @@ class SqlSyncStore:
             write_state(conn, {"snapshot_page": next_page})
             mark = int(read_state(conn).get(MARK) or 0)
             apply_documents(conn, changes, mark, bulk=True)
+            _keep_last_stamp(conn, changes)
             stage_openings(conn, openings)
             session.commit()
 
@@ -208,6 +222,23 @@ def _watermark(cursor: str) -> int:
         return int(cursor.split(":")[1]) + 1
     except (IndexError, ValueError):
         return 0
+
+
+def _keep_last_stamp(conn: Connection, changes: Sequence[IncomingChange]) -> None:
+    """Keep the greatest field clock of ``changes`` if it beats the one kept."""
+    newest = max(
+        (
+            str(clock)
+            for change in changes
+            if isinstance(clocks := change.data.get("clocks"), dict)
+            for clock in clocks.values()
+        ),
+        default="",
+    )
+    if newest:
+        kept = read_state(conn).get(_LAST_STAMP, "")
+        if newest > kept:
+            write_state(conn, {_LAST_STAMP: newest})
 
 
 def read_state(connection: Connection) -> dict[str, str]:

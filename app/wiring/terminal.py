@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from app.demo import prepare_demo_store
 from app.devices.printing.printers import TerminalDrivers
-from app.domain.hlc import HybridClock
+from app.domain.hlc import HybridClock, parse_stamp
 from app.domain.loyalty import TierLadder
 from app.domain.staff import Actor, Role
 from app.services.accounts import AccountService
@@ -118,7 +118,9 @@ def open_terminal(
         signed_in = actor if actor is not None else _sign_in(uow_factory)
         tabs = tab_settings(settings, _tiers(uow_factory))
         sync_store = SqlSyncStore(session_factory, clock=clock)
-        hlc = HybridClock(sync_store.state().node, clock)
+        last = sync_store.last_stamp()  # a restart resumes after every stamp known
+        start = parse_stamp(last) if last else None
+        hlc = HybridClock(sync_store.state().node, clock, start_after=start)
     except BaseException:
         engine.dispose()
         raise

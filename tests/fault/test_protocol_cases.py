@@ -130,14 +130,6 @@ def test_a_card_on_a_customer_head_office_merges_away_follows_the_survivor_every
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="head office leaves a customer's document as it was when an upsert loses every "
-    "field (headoffice/apply_customers.py), so the sender never pulls the winning values "
-    "again; and the terminal's hybrid clock starts from its wall clock after a restart "
-    "(app/wiring/terminal.py), so an edit made then can lose to what it has already seen",
-)
 def test_an_edit_that_loses_at_head_office_is_replaced_on_the_terminal_that_made_it(
     world: World,
 ) -> None:
