@@ -77,6 +77,7 @@ def merge_customers(ctx: OpContext, survivor_uuid: str, merged_uuid: str) -> Non
     survivor["notes"] = sorted(
         notes.values(), key=lambda n: (str(n.get("created_at")), str(n.get("uuid")))
     )
+    merged["notes"] = []  # they moved: a note is held by one customer, as at the terminals
     if "alias" in changed:  # an alias names one customer: it moves, as at the terminal
         merged["alias"] = None
         merged.setdefault("clocks", {})["alias"] = stamp

@@ -3,7 +3,7 @@ real app in-process, terminals wired by app.wiring; see protocol_world).
 
 A case whose bug is still open is marked ``xfail(strict=True)``, naming where it is:
 when it is fixed the test passes, strict turns that into a failure, and the mark comes
-off. The first three are fixed (the terminal's store, docs/SYNC.md "Merging").
+off. Every case found so far is fixed; each stays here as a regression test.
 """
 
 from __future__ import annotations
@@ -150,12 +150,6 @@ def test_an_edit_that_loses_at_head_office_is_replaced_on_the_terminal_that_made
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="headoffice/customer_merge.py copies the merged customer's notes to the survivor "
-    "but leaves them on the merged customer's document too, while terminals move them",
-)
 def test_notes_written_before_a_merge_end_up_on_the_survivor_alone(world: World) -> None:
     first, second, _ = world.terminals
     first.terminal.directory.create(AGENT_ACTOR, ADA)  # the older sign-up: it survives
