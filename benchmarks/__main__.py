@@ -1,4 +1,5 @@
 """python -m benchmarks [--sizes 100000,1000000] [--data-dir benchmarks/.data] [--seed 7]
+[--no-devices] [--no-tabs] [--no-receipts] [--no-sync]
 
 Builds (or reuses) a demo store per size, measures each in a fresh process and prints one
 markdown table with the targets' verdicts.
@@ -15,6 +16,7 @@ from typing import Any
 
 from benchmarks.receipt_report import receipts_table, run_receipt_benchmark
 from benchmarks.stores import ensure_store
+from benchmarks.sync_report import run_sync_benchmark, sync_table
 from benchmarks.tab_report import run_tab_benchmarks, tabs_table
 
 SEARCH_P95_MS = 25.0
@@ -127,6 +129,9 @@ def main() -> int:
     parser.add_argument("--no-devices", action="store_true", help="skip the device latencies")
     parser.add_argument("--no-tabs", action="store_true", help="skip pricing and closing tabs")
     parser.add_argument("--no-receipts", action="store_true", help="skip receipt encoding")
+    parser.add_argument(
+        "--no-sync", action="store_true", help="skip sync with head office (PostgreSQL)"
+    )
     args = parser.parse_args()
     results = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
@@ -142,10 +147,15 @@ def main() -> int:
         if not args.no_tabs:
             print(f"guest tabs on {path}...", file=sys.stderr)
             r["tabs"] = run_tab_benchmarks(path, args.seed)
+        if not args.no_sync:
+            print(f"sync with head office on {path}...", file=sys.stderr)
+            r["sync"] = run_sync_benchmark(path, args.seed, args.data_dir)
         results.append({"size": size, "build_seconds": build_seconds, **r})
     print(table(results))
     if tabs := tabs_table(results):
         print(f"\n{tabs}")
+    if sync := sync_table(results):
+        print(f"\n{sync}")
     if not args.no_receipts:
         print("receipts...", file=sys.stderr)
         print(f"\n{receipts_table(run_receipt_benchmark())}")
