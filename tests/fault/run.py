@@ -228,15 +228,17 @@ def _head_version(engine: Engine) -> tuple[int, int]:
 
 
 def _settle(world: World, timeout_s: float, result: RunResult) -> None:
-    """Wait until every outbox is empty and every terminal has head office's last
-    change; agents found dead are restarted (and the crash reported)."""
+    """Wait until every workload is done, every outbox is empty and every terminal has
+    head office's last change; agents found dead are restarted (and the crash
+    reported)."""
     engine = open_engine(world.database_url)
     nudged = [0.0]
 
     def where(agent: Agent) -> str:
         values = store_reads.sync_values(agent.store)
         pending = store_reads.pending_ops(agent.store)
-        return f"{agent.name}: {pending} pending, cursor {values.get('cursor', '')!r}"
+        done = "done" if agent.done else "still working"
+        return f"{agent.name}: {done}, {pending} pending, cursor {values.get('cursor', '')!r}"
 
     def quiet() -> bool:
         for agent in world.agents:
@@ -252,6 +254,8 @@ def _settle(world: World, timeout_s: float, result: RunResult) -> None:
             for agent in world.agents:
                 if agent.ready:
                     agent.process.send(signal.SIGUSR1)
+        if not all(agent.done for agent in world.agents):
+            return False  # a storm cut short at its bound: the workloads finish first
         head = _head_version(engine)
         for agent in world.agents:
             values = store_reads.sync_values(agent.store)

@@ -163,3 +163,32 @@ def test_notes_written_before_a_merge_end_up_on_the_survivor_alone(world: World)
 
     assert world.diverged(first) == []
     assert world.diverged(second) == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="head office leaves a customer's document as it was when an upsert loses every "
+    "field to newer clocks (headoffice/apply_customers.py), so the till that sent it never "
+    "pulls the winning values and keeps its own; a till far slower than the skew bound "
+    "cannot stamp past a fast till's clamped clocks (HybridClock.observe clamps to its "
+    "own time + 5 min), so its later edit loses",
+)
+def test_an_edit_from_a_slow_till_that_loses_at_head_office_is_replaced_there(
+    world: World,
+) -> None:
+    fast, slow, _ = world.terminals
+    fast.time.offset = timedelta(minutes=50)
+    slow.time.offset = -timedelta(minutes=60)
+    ada = fast.terminal.directory.create(AGENT_ACTOR, ADA)
+    world.synced(fast)  # head office clamps Ada's clocks to its time + 5 min
+    world.synced(slow)
+    (ada_there,) = store_reads.live_customers(slow.terminal.engine)
+    edited = replace(ada.record.form, company="Analytical Engines")
+    slow.terminal.directory.edit(AGENT_ACTOR, ada_there, edited)
+
+    world.synced(slow)  # applied, but every field loses to Ada's clamped clocks
+    world.synced(slow)
+
+    assert world.diverged(slow) == []
