@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from tests.fault.run import RunConfig, RunResult, run_once
 from tests.support.directory import migrated_template
@@ -124,8 +126,12 @@ def summary_table(results: Sequence[RunResult]) -> str:
     )
 
 
-def run_campaign(configs: Sequence[RunConfig], pg_url: str) -> list[RunResult]:
-    results: list[RunResult] = []
+def run_campaign(
+    configs: Sequence[RunConfig], pg_url: str, results: list[RunResult] | None = None
+) -> list[RunResult]:
+    """Run ``configs`` one after the other; each result is appended to ``results`` as
+    it comes, so an interrupted campaign still has the runs it finished."""
+    results = [] if results is None else results
     for number, config in enumerate(configs, start=1):
         result = run_once(config, pg_url)
         results.append(result)
@@ -141,6 +147,10 @@ def run_campaign(configs: Sequence[RunConfig], pg_url: str) -> list[RunResult]:
     return results
 
 
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # unwinds the run under way, which stops its processes
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     pg_url = os.environ.get("TABKEEPER_TEST_PG_URL", "")
@@ -148,7 +158,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     configs = plan_runs(args, root, pg_url)
     print(f"fault campaign: {len(configs)} runs, seed {args.seed}, folders under {root}")
-    results = run_campaign(configs, pg_url)
+    # Also when started in the background (SIGINT ignored) or stopped by SIGTERM: the run
+    # under way stops its head office and terminals before the summary is printed.
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
+    results: list[RunResult] = []
+    interrupted = False
+    try:
+        run_campaign(configs, pg_url, results)
+    except KeyboardInterrupt:
+        interrupted = True
+        print(f"\ninterrupted after {len(results)} of {len(configs)} runs", flush=True)
     print()
     print(summary_table(results))
     failed = [r for r in results if not r.ok]
@@ -156,8 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{len(failed)} of {len(results)} runs failed:")
         for result in failed:
             print(result.report(SHOWN_FINDINGS))
-        return 1
-    return 0
+    if interrupted:
+        return 130
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
