@@ -8,7 +8,6 @@ off. Every case found so far is fixed; each stays here as a regression test.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -46,8 +45,8 @@ class World:
 
 
 @pytest.fixture
-def world(store_template: Path) -> Iterator[World]:
-    folder = Path(tempfile.mkdtemp(prefix="tabkeeper-cases-"))
+def world(store_template: Path, tmp_path: Path) -> Iterator[World]:
+    folder = tmp_path
     time = WorldTime()
     head_office = InProcessHeadOffice(folder, time, run_seed=1)
     terminals = [open_terminal(i, folder, store_template, head_office, time, 1) for i in range(3)]
